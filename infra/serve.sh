@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make serve`: DynamoDB Local (persisted under .local/data) + the functions under
+# `cargo lambda watch` at http://localhost:8000/api/v1/..., in the foreground until Ctrl-C.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+load_dotenv() { # .env fills in what the environment does not already set
+  [ -f "$ROOT/.env" ] || return 0
+  local line key
+  while IFS= read -r line || [ -n "$line" ]; do
+    [[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
+    key="${line%%=*}"; key="${key// /}"
+    [ -z "${!key+x}" ] && export "$key=${line#*=}"
+  done <"$ROOT/.env"
+}
+
+ensure_tools
+load_dotenv
+export APP_ENV="${APP_ENV:-dev}" TABLE_NAME="${TABLE_NAME:-gatehouse}" RUST_LOG="${RUST_LOG:-info}"
+DYNAMODB_PORT="${DYNAMODB_PORT:-8001}"
+API_PORT="${API_PORT:-8000}"
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+
+RUN="$LOCAL/run"
+mkdir -p "$RUN"
+stop_pidfile "$RUN/watch.pid"
+stop_pidfile "$RUN/dynamodb.pid"
+cleanup() {
+  trap - EXIT INT TERM
+  log "stopping"
+  stop_pidfile "$RUN/watch.pid"
+  stop_pidfile "$RUN/dynamodb.pid"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "building the functions"
+(cd "$ROOT" && cargo build --bins -q)
+log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
+start_dynamodb "$DYNAMODB_PORT" "$RUN/dynamodb.pid" "$LOCAL/data"
+log "starting cargo lambda watch on 127.0.0.1:$API_PORT"
+(cd "$ROOT" && exec cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT") &
+echo $! >"$RUN/watch.pid"
+wait_for_port "$API_PORT" 120 "cargo lambda watch"
+invoke_seed "$API_PORT" '{"command":"create-table"}' >/dev/null || die "could not create table $TABLE_NAME"
+log "ready: http://localhost:$API_PORT/api/v1/auth/... (table $TABLE_NAME). Ctrl-C or \`make stop\` ends it."
+wait "$(cat "$RUN/watch.pid")"

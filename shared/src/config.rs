@@ -1,0 +1,194 @@
+//! Typed settings, read once at start-up from the environment, with every default in one place.
+
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt::Display;
+use std::str::FromStr;
+
+/// The key `APP_ENV=dev` falls back to when `SECRET_KEY` is unset; refused everywhere else.
+const DEV_PLACEHOLDER_KEY: &str = "dev-only-insecure-key-change-me-before-deploying!!";
+const KNOWN_PLACEHOLDERS: &[&str] = &[
+    DEV_PLACEHOLDER_KEY,
+    "change-this-secret-key-in-production-use-env-variable",
+    "changeme",
+    "secret",
+];
+const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug)]
+pub struct Settings {
+    pub app_env: String,
+    pub table_name: String,
+    /// Set locally (DynamoDB Local); unset on AWS.
+    pub dynamodb_endpoint: Option<String>,
+    pub secret_key: SecretString,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_token_expire_minutes: i64,
+    pub registration_enabled: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can build them without touching the process env.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let app_env = get("APP_ENV").unwrap_or_else(|| "production".into());
+        let is_dev = app_env == "dev";
+        let table_name = get("TABLE_NAME")
+            .ok_or_else(|| ConfigError("TABLE_NAME is not set: name the DynamoDB table".into()))?;
+        let secret_key = match get("SECRET_KEY") {
+            Some(key) => key,
+            None if is_dev => DEV_PLACEHOLDER_KEY.to_string(),
+            None => {
+                return Err(ConfigError(
+                    "SECRET_KEY is not set: give it at least 32 random bytes (e.g. `openssl rand -base64 48`)".into(),
+                ))
+            }
+        };
+        if !is_dev {
+            check_secret_strength(&secret_key)?;
+        }
+        Ok(Settings {
+            table_name,
+            dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
+            secret_key: SecretString::from(secret_key),
+            jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "gatehouse".into()),
+            jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "gatehouse".into()),
+            access_token_expire_minutes: parse_positive(&get, "ACCESS_TOKEN_EXPIRE_MINUTES", 30)?,
+            registration_enabled: parse(&get, "REGISTRATION_ENABLED", true)?,
+            app_env,
+        })
+    }
+
+    pub fn secret_bytes(&self) -> &[u8] {
+        self.secret_key.expose_secret().as_bytes()
+    }
+}
+
+fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
+    let lowered = key.to_ascii_lowercase();
+    if KNOWN_PLACEHOLDERS.iter().any(|p| lowered == *p)
+        || lowered.contains("change-me")
+        || lowered.contains("changeme")
+    {
+        return Err(ConfigError(
+            "SECRET_KEY is a placeholder: set it to at least 32 random bytes (e.g. `openssl rand -base64 48`)".into(),
+        ));
+    }
+    if key.len() < MIN_SECRET_BYTES {
+        return Err(ConfigError(format!(
+            "SECRET_KEY is {} bytes: it must be at least {MIN_SECRET_BYTES} (e.g. `openssl rand -base64 48`)",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+fn parse<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T::Err: Display,
+{
+    match get(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| ConfigError(format!("{key}={raw:?} is not valid: {e}"))),
+    }
+}
+
+fn parse_positive(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    let value = parse(get, key, default)?;
+    if value <= 0 {
+        return Err(ConfigError(format!(
+            "{key} must be a positive whole number, got {value}"
+        )));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const STRONG: &str = "0123456789abcdef0123456789abcdef-strong";
+
+    #[test]
+    fn production_refuses_missing_short_and_placeholder_keys() {
+        let missing = settings(&[("TABLE_NAME", "t")]).unwrap_err().to_string();
+        assert!(missing.contains("SECRET_KEY is not set"), "{missing}");
+        let short = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(short.contains("at least 32"), "{short}");
+        let placeholder = settings(&[
+            ("TABLE_NAME", "t"),
+            (
+                "SECRET_KEY",
+                "change-this-secret-key-in-production-use-env-variable",
+            ),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(placeholder.contains("placeholder"), "{placeholder}");
+        assert!(settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).is_ok());
+    }
+
+    #[test]
+    fn dev_falls_back_to_a_local_key() {
+        let s = settings(&[("TABLE_NAME", "t"), ("APP_ENV", "dev")]).unwrap();
+        assert_eq!(s.secret_bytes(), DEV_PLACEHOLDER_KEY.as_bytes());
+    }
+
+    #[test]
+    fn missing_table_and_bad_numbers_are_named() {
+        let err = settings(&[("SECRET_KEY", STRONG)]).unwrap_err().to_string();
+        assert!(err.contains("TABLE_NAME"), "{err}");
+        let err = settings(&[
+            ("TABLE_NAME", "t"),
+            ("SECRET_KEY", STRONG),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "x"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("ACCESS_TOKEN_EXPIRE_MINUTES"), "{err}");
+        let err = settings(&[
+            ("TABLE_NAME", "t"),
+            ("SECRET_KEY", STRONG),
+            ("ACCESS_TOKEN_EXPIRE_MINUTES", "0"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("positive"), "{err}");
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let s = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).unwrap();
+        assert!(!format!("{s:?}").contains(STRONG));
+    }
+}

@@ -1,0 +1,42 @@
+//! Gatehouse: all the logic behind the Lambda functions.
+//!
+//! Layering: `http` (parse, authenticate, map errors) → domain modules (the rules) → `store`
+//! (the only code that knows item keys and DynamoDB types).
+
+pub mod audit;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod runtime;
+pub mod seed;
+pub mod store;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Settings;
+pub use error::AppError;
+pub use store::Store;
+
+use std::sync::Arc;
+
+/// Everything a request handler needs, built once per Lambda instance.
+#[derive(Clone)]
+pub struct App {
+    pub settings: Arc<Settings>,
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub tokens: Arc<domain::tokens::TokenKeys>,
+}
+
+impl App {
+    pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Self {
+        let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings));
+        Self {
+            settings: Arc::new(settings),
+            store,
+            clock,
+            tokens,
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! The only code that knows DynamoDB: item keys, attribute names, conditions and transactions.
+
+mod schema;
+mod users;
+
+pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+pub use users::CreateUserOutcome;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type Item = HashMap<String, AttributeValue>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DynamoDB {operation} failed: {message}")]
+    Sdk {
+        operation: &'static str,
+        message: String,
+    },
+    #[error("stored item is malformed: {0}")]
+    Malformed(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + 'static,
+        R: std::fmt::Debug,
+    {
+        StoreError::Sdk {
+            operation,
+            message: DisplayErrorContext(&err).to_string(),
+        }
+    }
+}
+
+/// The SDK client, TLS by rustls with ring (no aws-lc build), serving plain http for DynamoDB Local.
+pub async fn connect(endpoint: Option<&str>) -> Client {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(2))
+        .operation_attempt_timeout(Duration::from_secs(5))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .timeout_config(timeouts);
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    Client::new(&loader.load().await)
+}
+
+#[derive(Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+    /// Set once the first-admin marker is known to exist, to spare later registrations a write.
+    first_admin_claimed: Arc<AtomicBool>,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+            first_admin_claimed: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// One cheap call that proves DynamoDB answers (and, with `require_table`, that the table
+    /// exists); it also opens the connection during init rather than on the first request.
+    pub async fn check_reachable(&self, require_table: bool) -> Result<(), StoreError> {
+        match self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if !require_table
+                    && e.as_service_error()
+                        .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::from_sdk("DescribeTable", e)),
+        }
+    }
+
+    /// Creates the table this store uses, with TTL, if it is not there yet.
+    pub async fn ensure_table(&self) -> Result<(), StoreError> {
+        schema::ensure_table(&self.client, &self.table).await
+    }
+
+    /// The next value of a named atomic counter, starting at 1.
+    pub(crate) async fn next_id(&self, counter: &str) -> Result<i64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(format!("COUNTER#{counter}")))
+            .key(SORT_KEY, s("COUNTER"))
+            .update_expression("ADD #v :one")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        out.attributes()
+            .and_then(|a| a.get("value"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| StoreError::Malformed(format!("counter {counter}")))
+    }
+
+    pub fn first_admin_claimed(&self) -> bool {
+        self.first_admin_claimed.load(Ordering::Relaxed)
+    }
+
+    fn remember_first_admin_claimed(&self) {
+        self.first_admin_claimed.store(true, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+pub(crate) fn key_of(pk: String, sk: &str) -> Item {
+    HashMap::from([
+        (PARTITION_KEY.to_string(), s(pk)),
+        (SORT_KEY.to_string(), s(sk)),
+    ])
+}

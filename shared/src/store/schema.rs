@@ -1,0 +1,108 @@
+//! The table's one definition: local set-up and tests create it from here, and `template.yaml`
+//! must match it.
+
+use super::StoreError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+};
+use aws_sdk_dynamodb::Client;
+
+pub const PARTITION_KEY: &str = "pk";
+pub const SORT_KEY: &str = "sk";
+/// Epoch seconds; DynamoDB deletes the item some time after (reads must still check it).
+pub const TTL_ATTRIBUTE: &str = "expires_at";
+
+pub struct IndexDefinition {
+    pub name: &'static str,
+    pub partition_key: &'static str,
+    pub sort_key: &'static str,
+}
+
+/// `gsi1`: the user listing, newest first (`USERS` / `<created_at>#<id>`).
+pub const INDEXES: &[IndexDefinition] = &[IndexDefinition {
+    name: "gsi1",
+    partition_key: "gsi1pk",
+    sort_key: "gsi1sk",
+}];
+
+fn key(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .expect("key schema has its required fields")
+}
+
+fn string_attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("attribute definition has its required fields")
+}
+
+/// Creates the table (on-demand, keys, GSIs) and turns on TTL; safe to run again.
+pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let mut request = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(PARTITION_KEY, KeyType::Hash))
+        .key_schema(key(SORT_KEY, KeyType::Range))
+        .attribute_definitions(string_attribute(PARTITION_KEY))
+        .attribute_definitions(string_attribute(SORT_KEY));
+    for index in INDEXES {
+        request = request
+            .attribute_definitions(string_attribute(index.partition_key))
+            .attribute_definitions(string_attribute(index.sort_key))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index.name)
+                    .key_schema(key(index.partition_key, KeyType::Hash))
+                    .key_schema(key(index.sort_key, KeyType::Range))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .expect("index has its required fields"),
+            );
+    }
+    match request.send().await {
+        Ok(_) => {}
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
+        Err(err) => return Err(StoreError::from_sdk("CreateTable", err)),
+    }
+
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| StoreError::from_sdk("DescribeTimeToLive", e))?;
+    let enabled = ttl
+        .time_to_live_description()
+        .and_then(|d| d.time_to_live_status())
+        .is_some_and(|s| matches!(s, TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling));
+    if !enabled {
+        client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .expect("TTL specification has its required fields"),
+            )
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateTimeToLive", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! User items, the email guard that keeps emails unique, and the revoked-token (JTI) items.
+
+use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
+use crate::domain::users::User;
+use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem};
+
+const USER_SK: &str = "PROFILE";
+const EMAIL_SK: &str = "EMAIL";
+const REVOKED_SK: &str = "REVOKED";
+const FIRST_ADMIN_PK: &str = "META#FIRST_ADMIN";
+const FIRST_ADMIN_SK: &str = "META";
+
+fn user_key(id: i64) -> Item {
+    key_of(format!("USER#{id}"), USER_SK)
+}
+
+fn email_key(email: &str) -> Item {
+    key_of(format!("EMAIL#{email}"), EMAIL_SK)
+}
+
+fn revoked_key(jti: &str) -> Item {
+    key_of(format!("JTI#{jti}"), REVOKED_SK)
+}
+
+/// What a create-user transaction did.
+pub enum CreateUserOutcome {
+    Created,
+    EmailTaken,
+    /// The caller asked to be the first admin, but someone else already is; nothing was written.
+    FirstAdminAlreadyClaimed,
+}
+
+fn put_if_absent(item: Item, table: &str) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .build()
+                .expect("put has table and item"),
+        )
+        .build()
+}
+
+fn user_item(user: &User) -> Result<Item, StoreError> {
+    let mut item: Item =
+        serde_dynamo::to_item(user).map_err(|e| StoreError::Malformed(e.to_string()))?;
+    item.extend(user_key(user.id));
+    // The listing index: newest first by reading it backwards.
+    item.insert("gsi1pk".into(), s("USERS"));
+    item.insert(
+        "gsi1sk".into(),
+        s(format!("{}#{:012}", user.created_at, user.id)),
+    );
+    Ok(item)
+}
+
+fn user_from_item(item: Item) -> Result<User, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("user: {e}")))
+}
+
+impl Store {
+    /// Writes the user and its email guard in one transaction (and, when `claim_first_admin`, the
+    /// marker that makes exactly one user ever the first admin).
+    pub async fn create_user(
+        &self,
+        user: &User,
+        claim_first_admin: bool,
+    ) -> Result<CreateUserOutcome, StoreError> {
+        let mut guard = email_key(&user.email);
+        guard.insert("user_id".into(), AttributeValue::N(user.id.to_string()));
+        let mut writes = vec![
+            put_if_absent(user_item(user)?, &self.table),
+            put_if_absent(guard, &self.table),
+        ];
+        if claim_first_admin {
+            let mut marker = key_of(FIRST_ADMIN_PK.into(), FIRST_ADMIN_SK);
+            marker.insert("user_id".into(), AttributeValue::N(user.id.to_string()));
+            writes.push(put_if_absent(marker, &self.table));
+        }
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
+        match result {
+            Ok(_) => {
+                if claim_first_admin {
+                    self.remember_first_admin_claimed();
+                }
+                Ok(CreateUserOutcome::Created)
+            }
+            Err(err) => {
+                let failed = failed_conditions(&err);
+                if failed.get(1).copied().unwrap_or(false) {
+                    Ok(CreateUserOutcome::EmailTaken)
+                } else if failed.get(2).copied().unwrap_or(false) {
+                    self.remember_first_admin_claimed();
+                    Ok(CreateUserOutcome::FirstAdminAlreadyClaimed)
+                } else {
+                    Err(StoreError::from_sdk("TransactWriteItems", err))
+                }
+            }
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let guard = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        let Some(user_id) = guard
+            .item()
+            .and_then(|i| i.get("user_id"))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<i64>().ok())
+        else {
+            return Ok(None);
+        };
+        self.user(user_id).await
+    }
+
+    pub async fn email_taken(&self, email: &str) -> Result<bool, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(email_key(email)))
+            .projection_expression("#pk")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        Ok(out.item().is_some())
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(user_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        out.item.map(user_from_item).transpose()
+    }
+
+    pub async fn set_last_login(&self, id: i64, at: &str) -> Result<(), StoreError> {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(user_key(id)))
+            .update_expression("SET last_login = :at")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":at", s(at))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// The user behind a token and whether the token's `jti` is revoked, in one round trip.
+    pub async fn user_and_revocation(
+        &self,
+        id: i64,
+        jti: &str,
+        now_epoch: i64,
+    ) -> Result<(Option<User>, bool), StoreError> {
+        let get = |key: Item| {
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(key))
+                        .build()
+                        .expect("get has table and key"),
+                )
+                .build()
+        };
+        let out = self
+            .client
+            .transact_get_items()
+            .transact_items(get(user_key(id)))
+            .transact_items(get(revoked_key(jti)))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
+        let mut responses = out
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.item);
+        let user = responses.next().flatten().map(user_from_item).transpose()?;
+        // DynamoDB deletes expired items late (DynamoDB Local never does), so expiry is read here.
+        let revoked = responses
+            .next()
+            .flatten()
+            .is_some_and(|item| !is_expired(&item, now_epoch));
+        Ok((user, revoked))
+    }
+
+    /// Marks a token's `jti` revoked until the token would have expired anyway.
+    pub async fn revoke_token(&self, jti: &str, token_expires_at: i64) -> Result<(), StoreError> {
+        let mut item = revoked_key(jti);
+        item.insert(
+            super::TTL_ATTRIBUTE.into(),
+            AttributeValue::N(token_expires_at.to_string()),
+        );
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("PutItem", e))?;
+        Ok(())
+    }
+}
+
+pub(crate) fn is_expired(item: &Item, now_epoch: i64) -> bool {
+    item.get(super::TTL_ATTRIBUTE)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse::<i64>().ok())
+        .is_some_and(|expires_at| expires_at <= now_epoch)
+}
+
+/// For a cancelled transaction, which of its items failed their condition (by position).
+fn failed_conditions<R>(
+    err: &aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+        R,
+    >,
+) -> Vec<bool> {
+    match err.as_service_error() {
+        Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
