@@ -1,0 +1,176 @@
+//! Drives the handlers like API Gateway would, against DynamoDB Local, with a fresh table per
+//! test so that tests run in parallel.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_http::http::{Method, Request};
+use lambda_http::Body;
+use serde_json::Value;
+use shared::{App, ManualClock, Settings, Store};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const SECRET: &str = "integration-tests-secret-key-0123456789abcdef";
+pub const PASSWORD: &str = "Secret1234!";
+
+pub struct TestApp {
+    pub app: App,
+    pub clock: ManualClock,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: lambda_http::http::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn detail(&self) -> &Value {
+        &self.body["detail"]
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_env(&[]).await
+    }
+
+    /// A fresh table and an app whose settings are the defaults plus `overrides`.
+    pub async fn with_env(overrides: &[(&str, &str)]) -> Self {
+        let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect(
+            "DYNAMODB_ENDPOINT must point at DynamoDB Local: run the tests with `make test`",
+        );
+        let table = format!("test-{}", uuid::Uuid::new_v4());
+        let mut env: HashMap<String, String> = HashMap::from([
+            ("TABLE_NAME".into(), table.clone()),
+            ("SECRET_KEY".into(), SECRET.into()),
+            ("APP_ENV".into(), "test".into()),
+        ]);
+        for (k, v) in overrides {
+            env.insert(k.to_string(), v.to_string());
+        }
+        let settings =
+            Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings are valid");
+        let client = shared::store::connect(Some(&endpoint)).await;
+        let store = Store::new(client, table);
+        store.ensure_table().await.expect("create the test table");
+        let clock = ManualClock::starting_now();
+        let app = App::new(settings, store, Arc::new(clock.clone()));
+        TestApp { app, clock }
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> Reply {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("https://localhost{path}"));
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let response = shared::http::auth::handle(&self.app, builder.body(body).unwrap()).await;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.body() {
+            Body::Text(text) => serde_json::from_str(text).expect("every response is JSON"),
+            Body::Empty => Value::Null,
+            other => panic!("unexpected body {other:?}"),
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn post_json(&self, path: &str, json: &str) -> Reply {
+        let headers = [("content-type", "application/json")];
+        self.send(Method::POST, path, &headers, Body::Text(json.into()))
+            .await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &str) -> Reply {
+        let headers = [("content-type", "application/x-www-form-urlencoded")];
+        self.send(Method::POST, path, &headers, Body::Text(form.into()))
+            .await
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Reply {
+        let auth = format!("Bearer {token}");
+        self.send(Method::GET, path, &[("authorization", &auth)], Body::Empty)
+            .await
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Reply {
+        let body = serde_json::json!({ "email": email, "password": password }).to_string();
+        self.post_json("/api/v1/auth/register", &body).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Reply {
+        let form = form_urlencoded::Serializer::new(String::new())
+            .append_pair("username", email)
+            .append_pair("password", password)
+            .finish();
+        self.post_form("/api/v1/auth/token", &form).await
+    }
+
+    /// Registers `email` and returns a fresh access token for it.
+    pub async fn user_with_token(&self, email: &str) -> String {
+        assert_eq!(self.register(email, PASSWORD).await.status, 200);
+        let reply = self.login(email, PASSWORD).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        reply.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Every item of the test's table (tests only: the app never scans).
+    pub async fn all_items(&self) -> Vec<HashMap<String, AttributeValue>> {
+        let out = self
+            .app
+            .store
+            .client()
+            .scan()
+            .table_name(self.app.store.table())
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap();
+        out.items.unwrap_or_default()
+    }
+
+    pub async fn count_items_with_pk_prefix(&self, prefix: &str) -> usize {
+        self.all_items()
+            .await
+            .iter()
+            .filter(|item| item["pk"].as_s().unwrap().starts_with(prefix))
+            .count()
+    }
+
+    /// Sets attributes of a stored user directly, for states no route can produce yet.
+    pub async fn update_user(&self, id: i64, expression: &str, values: &[(&str, AttributeValue)]) {
+        let mut request = self
+            .app
+            .store
+            .client()
+            .update_item()
+            .table_name(self.app.store.table())
+            .key("pk", AttributeValue::S(format!("USER#{id}")))
+            .key("sk", AttributeValue::S("PROFILE".into()))
+            .update_expression(expression);
+        for (name, value) in values {
+            request = request.expression_attribute_values(*name, value.clone());
+        }
+        request.send().await.unwrap();
+    }
+}
+
+impl TestApp {
+    pub fn clock_ms(&self) -> i64 {
+        use shared::Clock;
+        self.clock.now().timestamp_millis()
+    }
+}
