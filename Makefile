@@ -1,0 +1,24 @@
+# The two commands: `make serve` runs the API on http://localhost:8000 over DynamoDB Local;
+# `make test` runs every test. Both install what they need into .local/ the first time.
+.PHONY: serve test stop reset lint fmt
+
+serve:
+	@bash infra/serve.sh
+
+test:
+	@bash infra/test.sh
+
+# Stops what `make serve` started (from another terminal).
+stop:
+	@bash infra/stop.sh
+
+# Wipes the local data (users, tokens...) after stopping the stack.
+reset: stop
+	rm -rf .local/data
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, starts DynamoDB Local on a free port, runs the unit and
+# integration tests, then the black-box tests against `cargo lambda watch`, then checks that a
+# logout survives a restart of the whole stack. Every process it starts is stopped, pass or fail.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+RUN="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-test.XXXXXX")"
+cleanup() {
+  local status=$?
+  stop_pidfile "$RUN/watch.pid"
+  stop_pidfile "$RUN/dynamodb.pid"
+  if [ "$status" -ne 0 ]; then
+    log "failed; last lines of the stack's logs:"
+    tail -n 30 "$RUN"/*.log 2>/dev/null >&2 || true
+  fi
+  rm -rf "$RUN"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_tools
+cd "$ROOT"
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "building"
+cargo build --workspace --all-targets -q
+
+DDB_PORT="$(free_port)"
+export DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
+log "DynamoDB Local on 127.0.0.1:$DDB_PORT"
+start_dynamodb "$DDB_PORT" "$RUN/dynamodb.pid" "$RUN/data"
+
+log "unit and integration tests"
+cargo test --workspace --exclude blackbox
+
+API_PORT="$(free_port)"
+export APP_ENV=test RUST_LOG=info
+export TABLE_NAME="blackbox-$(date +%s)"
+SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+export SECRET_KEY
+export GATEHOUSE_URL="http://127.0.0.1:$API_PORT"
+start_stack() {
+  start_watch "$API_PORT" "$RUN/watch.pid" "$RUN/watch.log"
+  invoke_seed "$API_PORT" '{"command":"create-table"}' >/dev/null
+}
+log "black-box tests against cargo lambda watch on $GATEHOUSE_URL"
+start_stack
+cargo test -p blackbox
+
+log "a logout survives a restart of the whole stack"
+email="restart-$(date +%s%N)@example.com"
+curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/register" -H "Content-Type: application/json" \
+  -d "{\"email\": \"$email\", \"password\": \"Secret1234!\"}" >/dev/null
+token="$(curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!" |
+  python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")"
+curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/logout" -H "Authorization: Bearer $token" >/dev/null
+stop_pidfile "$RUN/watch.pid"
+stop_pidfile "$RUN/dynamodb.pid"
+start_dynamodb "$DDB_PORT" "$RUN/dynamodb.pid" "$RUN/data"
+start_stack
+passed=0 failed=0
+check() { # name, expected, actual
+  if [ "$2" = "$3" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); log "FAIL $1: expected $2, got $3"; fi
+}
+check "revoked token after restart" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$GATEHOUSE_URL/api/v1/auth/me" -H "Authorization: Bearer $token")"
+check "login after restart" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!")"
+echo "restart check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
