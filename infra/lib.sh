@@ -112,7 +112,7 @@ stop_pidfile() {
   kill -KILL $alive 2>/dev/null || true
 }
 
-# invoke_seed PORT JSON: one command to the seed function through the Lambda Invoke API.
-invoke_seed() {
-  curl -sS --fail-with-body -X POST "http://127.0.0.1:$1/2015-03-31/functions/seed/invocations" -d "$2"
+# create_table PORT: the seed function creates the table, through the admin CLI (built already).
+create_table() {
+  "$ROOT/target/debug/gatehouse" --endpoint "http://127.0.0.1:$1" auth create-table
 }

@@ -42,6 +42,6 @@ log "starting cargo lambda watch on 127.0.0.1:$API_PORT"
 (cd "$ROOT" && exec cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT") &
 echo $! >"$RUN/watch.pid"
 wait_for_port "$API_PORT" 120 "cargo lambda watch"
-invoke_seed "$API_PORT" '{"command":"create-table"}' >/dev/null || die "could not create table $TABLE_NAME"
+create_table "$API_PORT" >/dev/null || die "could not create table $TABLE_NAME"
 log "ready: http://localhost:$API_PORT/api/v1/auth/... (table $TABLE_NAME). Ctrl-C or \`make stop\` ends it."
 wait "$(cat "$RUN/watch.pid")"

@@ -40,10 +40,10 @@ export APP_ENV=test RUST_LOG=info
 export TABLE_NAME="blackbox-$(date +%s)"
 SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export SECRET_KEY
-export GATEHOUSE_URL="http://127.0.0.1:$API_PORT"
+export GATEHOUSE_URL="http://127.0.0.1:$API_PORT" GATEHOUSE_CLI="$ROOT/target/debug/gatehouse"
 start_stack() {
   start_watch "$API_PORT" "$RUN/watch.pid" "$RUN/watch.log"
-  invoke_seed "$API_PORT" '{"command":"create-table"}' >/dev/null
+  create_table "$API_PORT" >/dev/null
 }
 log "black-box tests against cargo lambda watch on $GATEHOUSE_URL"
 start_stack
@@ -66,5 +66,5 @@ check() { # name, expected, actual
 }
 check "revoked token after restart" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$GATEHOUSE_URL/api/v1/auth/me" -H "Authorization: Bearer $token")"
 check "login after restart" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!")"
-echo "restart check: $passed passed, $failed failed"
+echo "restart: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,6 +4,7 @@
 //! (the only code that knows item keys and DynamoDB types).
 
 pub mod audit;
+pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod domain;

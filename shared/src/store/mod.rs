@@ -6,15 +6,12 @@ mod users;
 pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use users::CreateUserOutcome;
 
-use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -42,24 +39,9 @@ impl StoreError {
     }
 }
 
-/// The SDK client, TLS by rustls with ring (no aws-lc build), serving plain http for DynamoDB Local.
+/// The DynamoDB client; `endpoint` is DynamoDB Local's URL, or `None` on AWS.
 pub async fn connect(endpoint: Option<&str>) -> Client {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(2))
-        .operation_attempt_timeout(Duration::from_secs(5))
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .timeout_config(timeouts);
-    if let Some(url) = endpoint {
-        loader = loader.endpoint_url(url);
-    }
-    Client::new(&loader.load().await)
+    Client::new(&crate::aws::sdk_config(endpoint).await)
 }
 
 #[derive(Clone)]
