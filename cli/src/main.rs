@@ -60,6 +60,33 @@ enum AuthCommand {
     Ping,
     /// Create the table (keys, indexes, TTL) if it does not exist.
     CreateTable,
+    /// Print the dev outbox (MAILER=outbox), newest first.
+    Outbox {
+        /// Only messages to this address.
+        #[arg(long)]
+        to: Option<String>,
+    },
+}
+
+fn describe_outbox(result: &Value) -> String {
+    let messages = result["messages"].as_array().cloned().unwrap_or_default();
+    if messages.is_empty() {
+        return "the outbox is empty".into();
+    }
+    messages
+        .iter()
+        .map(|m| {
+            let field = |name: &str| m[name].as_str().unwrap_or_default().to_string();
+            format!(
+                "{}  to {}\nSubject: {}\n\n{}\n",
+                field("created_at"),
+                field("to"),
+                field("subject"),
+                field("body")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[tokio::main]
@@ -74,6 +101,7 @@ async fn main() -> ExitCode {
         AuthCommand::CreateTable => (json!({ "command": "create-table" }), |r| {
             format!("table {} is ready", r["table"].as_str().unwrap_or("?"))
         }),
+        AuthCommand::Outbox { to } => (json!({ "command": "outbox", "to": to }), describe_outbox),
     };
     match client.invoke(payload).await {
         Ok(result) if cli.json => {

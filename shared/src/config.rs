@@ -25,6 +25,45 @@ pub struct Settings {
     pub jwt_audience: String,
     pub access_token_expire_minutes: i64,
     pub registration_enabled: bool,
+    pub password_reset_expire_minutes: i64,
+    pub email_verification_expire_hours: i64,
+    pub login_limit: RateLimit,
+    pub register_limit: RateLimit,
+    pub reset_limit: RateLimit,
+    pub resend_verification_limit: RateLimit,
+    pub lockout_attempts: i64,
+    pub lockout_minutes: i64,
+    /// Count the right-most `X-Forwarded-For` address as the client (a proxy in front of API
+    /// Gateway); otherwise API Gateway's `sourceIp`.
+    pub trust_proxy_headers: bool,
+    pub mailer: Mailer,
+}
+
+/// Where mail goes. `outbox` (the only one so far) stores each message in the table for 24 h,
+/// for `gatehouse auth outbox`; nothing leaves the machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Mailer {
+    Outbox,
+}
+
+impl FromStr for Mailer {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "outbox" => Ok(Mailer::Outbox),
+            other => Err(format!(
+                "unknown mailer {other:?}; the one available is \"outbox\""
+            )),
+        }
+    }
+}
+
+/// At most `max` requests per `window_seconds`, per client address and route.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateLimit {
+    pub max: i64,
+    pub window_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +102,24 @@ impl Settings {
             jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "gatehouse".into()),
             access_token_expire_minutes: parse_positive(&get, "ACCESS_TOKEN_EXPIRE_MINUTES", 30)?,
             registration_enabled: parse(&get, "REGISTRATION_ENABLED", true)?,
+            password_reset_expire_minutes: parse_positive(
+                &get,
+                "PASSWORD_RESET_EXPIRE_MINUTES",
+                60,
+            )?,
+            email_verification_expire_hours: parse_positive(
+                &get,
+                "EMAIL_VERIFICATION_EXPIRE_HOURS",
+                24,
+            )?,
+            login_limit: rate_limit(&get, "LOGIN", 5, 60)?,
+            register_limit: rate_limit(&get, "REGISTER", 3, 60)?,
+            reset_limit: rate_limit(&get, "RESET", 3, 60)?,
+            resend_verification_limit: rate_limit(&get, "RESEND_VERIFICATION", 3, 300)?,
+            lockout_attempts: parse_positive(&get, "ACCOUNT_LOCKOUT_ATTEMPTS", 5)?,
+            lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
+            trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
+            mailer: parse(&get, "MAILER", Mailer::Outbox)?,
             app_env,
         })
     }
@@ -120,6 +177,18 @@ fn parse_positive(
         )));
     }
     Ok(value)
+}
+
+fn rate_limit(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    max: i64,
+    window: i64,
+) -> Result<RateLimit, ConfigError> {
+    Ok(RateLimit {
+        max: parse_positive(get, &format!("RATE_LIMIT_{name}_MAX"), max)?,
+        window_seconds: parse_positive(get, &format!("RATE_LIMIT_{name}_WINDOW"), window)?,
+    })
 }
 
 #[cfg(test)]
@@ -184,6 +253,45 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("positive"), "{err}");
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_seed_and_read_their_env() {
+        let s = settings(&[
+            ("TABLE_NAME", "t"),
+            ("SECRET_KEY", STRONG),
+            ("RATE_LIMIT_LOGIN_MAX", "10"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.login_limit,
+            RateLimit {
+                max: 10,
+                window_seconds: 60
+            }
+        );
+        assert_eq!(
+            s.register_limit,
+            RateLimit {
+                max: 3,
+                window_seconds: 60
+            }
+        );
+        assert_eq!(
+            s.reset_limit,
+            RateLimit {
+                max: 3,
+                window_seconds: 60
+            }
+        );
+        assert_eq!(
+            s.resend_verification_limit,
+            RateLimit {
+                max: 3,
+                window_seconds: 300
+            }
+        );
+        assert_eq!((s.lockout_attempts, s.lockout_minutes), (5, 15));
     }
 
     #[test]

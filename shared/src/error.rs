@@ -51,6 +51,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("{0}")]
     Conflict(String),
+    #[error("Too many requests. Please try again later.")]
+    TooManyRequests { retry_after_seconds: i64 },
     #[error(transparent)]
     Internal(#[from] crate::store::StoreError),
 }

@@ -10,6 +10,11 @@ use serde_json::{json, Value};
 pub enum SeedCommand {
     Ping,
     CreateTable,
+    /// The dev outbox, newest first; `to` keeps the messages to one address.
+    Outbox {
+        #[serde(default)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -50,10 +55,27 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
             Ok(()) => SeedReply::Ok {
                 result: json!({ "table": app.store.table() }),
             },
-            Err(e) => SeedReply::Error {
-                kind: SeedErrorKind::Internal,
-                message: e.to_string(),
-            },
+            Err(e) => internal(e),
         },
+        SeedCommand::Outbox { to } => {
+            let to = to.map(|address| address.trim().to_lowercase());
+            match app
+                .store
+                .outbox(to.as_deref(), app.clock.now().timestamp())
+                .await
+            {
+                Ok(messages) => SeedReply::Ok {
+                    result: json!({ "messages": messages }),
+                },
+                Err(e) => internal(e),
+            }
+        }
+    }
+}
+
+fn internal(error: impl std::fmt::Display) -> SeedReply {
+    SeedReply::Error {
+        kind: SeedErrorKind::Internal,
+        message: error.to_string(),
     }
 }

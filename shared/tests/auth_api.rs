@@ -72,7 +72,7 @@ async fn registration_can_be_closed() {
     let reply = t.register("jane@example.com", PASSWORD).await;
     assert_eq!(reply.status, 403);
     assert_eq!(reply.body, json!({ "detail": "Registration is closed" }));
-    assert!(t.all_items().await.is_empty(), "nothing is written");
+    assert!(t.data_items().await.is_empty(), "nothing is written");
 }
 
 #[tokio::test]
@@ -126,7 +126,7 @@ async fn invalid_registrations_get_fastapi_shaped_422s_and_write_nothing() {
         2,
         "every problem is reported at once"
     );
-    assert!(t.all_items().await.is_empty());
+    assert!(t.data_items().await.is_empty());
 }
 
 #[tokio::test]
@@ -169,7 +169,7 @@ async fn malformed_bodies_are_4xx_json_never_500() {
         )
         .await;
     assert_eq!(binary.status, 422);
-    assert!(t.all_items().await.is_empty());
+    assert!(t.data_items().await.is_empty());
 }
 
 #[tokio::test]

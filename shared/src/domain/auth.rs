@@ -7,6 +7,7 @@ use crate::domain::password;
 use crate::domain::tokens::AccessClaims;
 use crate::domain::users::User;
 use crate::error::AppError;
+use crate::store::FailureCount;
 use crate::App;
 
 /// Who is calling, established from a valid bearer token.
@@ -15,27 +16,65 @@ pub struct Caller {
     pub claims: AccessClaims,
 }
 
+pub const ACCOUNT_LOCKED: &str =
+    "Account temporarily locked due to too many failed login attempts. Please try again later.";
+
 /// `POST /auth/token`: the password grant. Unknown emails and wrong passwords are one answer and
-/// cost one Argon2 verification each.
+/// cost one Argon2 verification each. Failures are counted per normalised email whether or not
+/// an account exists, so the lockout's 403 reveals nothing either.
 pub async fn login(
     app: &App,
     username: &str,
     password: String,
     ip: Option<&str>,
 ) -> Result<String, AppError> {
-    let user = match Email::parse(username) {
-        Ok(email) => app.store.user_by_email(email.as_str()).await?,
-        Err(_) => None,
+    let email = Email::parse(username).ok();
+    let lockout_key = email
+        .as_ref()
+        .map_or_else(|| username.trim().to_lowercase(), |e| e.to_string());
+    let attempts = app.settings.lockout_attempts;
+    let lock_ms = app.settings.lockout_minutes * 60_000;
+    let mut failures = app.store.failure_count(&lockout_key).await?;
+    let started_ms = app.clock.now().timestamp_millis();
+    // Failures older than the lockout period are forgotten; that also ends an expired lock.
+    if failures.failures > 0 && started_ms >= failures.last_failure_ms + lock_ms {
+        app.store.clear_failures(&lockout_key, failures).await?;
+        failures = FailureCount::default();
+    }
+    if failures.failures >= attempts {
+        return Err(locked(app, &lockout_key));
+    }
+
+    let user = match &email {
+        Some(email) => app.store.user_by_email(email.as_str()).await?,
+        None => None,
     };
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
     if !password::verify(password, stored_hash).await {
+        let now_ms = app.clock.now().timestamp_millis();
+        let expires_at = (now_ms + lock_ms) / 1000 + 1;
+        let Some(count) = app
+            .store
+            .add_failure(&lockout_key, attempts, now_ms, expires_at)
+            .await?
+        else {
+            return Err(locked(app, &lockout_key));
+        };
         AuditEvent::new("auth.login_failed")
-            .actor_email(username.trim())
+            .actor_email(&lockout_key)
             .ip_address(ip)
             .emit(app.clock.now());
+        if count == attempts {
+            AuditEvent::new("auth.account_locked")
+                .actor_email(&lockout_key)
+                .emit(app.clock.now());
+        }
         return Err(AppError::InvalidCredentials);
     }
     let user = user.expect("a matching password implies a user");
+    if failures.failures > 0 {
+        app.store.clear_failures(&lockout_key, failures).await?;
+    }
     if !user.is_active {
         AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)
@@ -55,6 +94,13 @@ pub async fn login(
         .ip_address(ip)
         .emit(now);
     Ok(token)
+}
+
+fn locked(app: &App, lockout_key: &str) -> AppError {
+    AuditEvent::new("auth.login_locked")
+        .actor_email(lockout_key)
+        .emit(app.clock.now());
+    AppError::Forbidden(ACCOUNT_LOCKED.into())
 }
 
 /// Resolves a bearer token to a live, active user; every failure is the same 401.

@@ -2,6 +2,10 @@
 
 pub mod auth;
 pub mod email;
+pub mod limits;
+pub mod mail;
+pub mod one_time;
 pub mod password;
+pub mod recovery;
 pub mod tokens;
 pub mod users;

@@ -4,6 +4,7 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::email::Email;
 use crate::domain::password;
+use crate::domain::{mail, recovery};
 use crate::error::AppError;
 use crate::store::CreateUserOutcome;
 use crate::App;
@@ -37,6 +38,12 @@ pub struct User {
     /// deactivation and deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens_valid_after_ms: Option<i64>,
+    /// SHA-256 of the one live password-reset token; issuing another replaces it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_token_hash: Option<String>,
+    /// SHA-256 of the one live email-verification token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification_token_hash: Option<String>,
 }
 
 /// What the API shows of a user (`UserResponse`).
@@ -78,14 +85,22 @@ pub struct Registration {
 
 pub const EMAIL_TAKEN: &str = "Email already registered";
 
-/// Creates a user; the first user ever becomes `admin`.
-pub async fn create_user(app: &App, registration: Registration) -> Result<User, AppError> {
+/// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
+/// email-verification token and the message carrying it are written in the same transaction.
+pub async fn create_user(
+    app: &App,
+    registration: Registration,
+    send_verification: bool,
+) -> Result<User, AppError> {
     if app.store.email_taken(registration.email.as_str()).await? {
         return Err(AppError::BadRequest(EMAIL_TAKEN.into()));
     }
     let hashed_password = password::hash(registration.password).await;
     let id = app.store.next_id("user").await?;
     let claim_first_admin = !app.store.first_admin_claimed();
+    let now = app.clock.now();
+    let verification = send_verification
+        .then(|| recovery::verification_token(app, id, registration.email.as_str(), now));
     let mut user = User {
         id,
         email: registration.email.to_string(),
@@ -99,17 +114,30 @@ pub async fn create_user(app: &App, registration: Registration) -> Result<User, 
             Role::User
         },
         last_login: None,
-        created_at: format_timestamp(app.clock.now()),
+        created_at: format_timestamp(now),
         updated_at: None,
         tokens_valid_after_ms: None,
+        reset_token_hash: None,
+        verification_token_hash: verification.as_ref().map(|(token, _)| token.hash.clone()),
     };
-    let mut outcome = app.store.create_user(&user, claim_first_admin).await?;
+    let pending = verification
+        .as_ref()
+        .map(|(token, message)| (token, message));
+    let mut outcome = app
+        .store
+        .create_user(&user, claim_first_admin, pending)
+        .await?;
     if let CreateUserOutcome::FirstAdminAlreadyClaimed = outcome {
         user.role = Role::User;
-        outcome = app.store.create_user(&user, false).await?;
+        outcome = app.store.create_user(&user, false, pending).await?;
     }
     match outcome {
-        CreateUserOutcome::Created => Ok(user),
+        CreateUserOutcome::Created => {
+            if let Some((_, message)) = &verification {
+                mail::log_queued(message);
+            }
+            Ok(user)
+        }
         CreateUserOutcome::EmailTaken => Err(AppError::BadRequest(EMAIL_TAKEN.into())),
         CreateUserOutcome::FirstAdminAlreadyClaimed => unreachable!("the retry does not claim"),
     }
@@ -120,7 +148,7 @@ pub async fn register(app: &App, registration: Registration) -> Result<User, App
     if !app.settings.registration_enabled {
         return Err(AppError::Forbidden("Registration is closed".into()));
     }
-    let user = create_user(app, registration).await?;
+    let user = create_user(app, registration, true).await?;
     AuditEvent::new("auth.user_registered")
         .actor_email(&user.email)
         .target("user", user.id)

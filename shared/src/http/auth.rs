@@ -1,12 +1,14 @@
-//! The `auth` function: register, token, me, logout.
+//! The `auth` function: register, token, me, logout, password reset, email verification.
 
 use super::{
-    bearer_token, error_response, form_fields, json_object, json_response, not_found, source_ip,
-    Matched, Router,
+    bearer_token, client_address, error_response, form_fields, json_object, json_response,
+    not_found, source_ip, Fields, Matched, Router,
 };
 use crate::domain::auth::{self, Caller};
 use crate::domain::email::Email;
+use crate::domain::limits::{self, Route};
 use crate::domain::password;
+use crate::domain::recovery::{self, Resend};
 use crate::domain::users::{self, Registration, UserView};
 use crate::error::{AppError, FieldError};
 use crate::App;
@@ -23,6 +25,10 @@ pub enum AuthRoute {
     Token,
     Me,
     Logout,
+    PasswordResetRequest,
+    PasswordResetConfirm,
+    VerifyEmail,
+    ResendVerification,
 }
 
 pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
@@ -31,6 +37,26 @@ pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
         (Method::POST, "/api/v1/auth/token", AuthRoute::Token),
         (Method::GET, "/api/v1/auth/me", AuthRoute::Me),
         (Method::POST, "/api/v1/auth/logout", AuthRoute::Logout),
+        (
+            Method::POST,
+            "/api/v1/auth/password-reset/request",
+            AuthRoute::PasswordResetRequest,
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/password-reset/confirm",
+            AuthRoute::PasswordResetConfirm,
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/verify-email",
+            AuthRoute::VerifyEmail,
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/resend-verification",
+            AuthRoute::ResendVerification,
+        ),
     ])
 });
 
@@ -41,6 +67,10 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             AuthRoute::Token => token(app, &req).await,
             AuthRoute::Me => me(app, &req).await,
             AuthRoute::Logout => logout(app, &req).await,
+            AuthRoute::PasswordResetRequest => password_reset_request(app, &req).await,
+            AuthRoute::PasswordResetConfirm => password_reset_confirm(app, &req).await,
+            AuthRoute::VerifyEmail => verify_email(app, &req).await,
+            AuthRoute::ResendVerification => resend_verification(app, &req).await,
         },
         Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
         Matched::NotFound => Ok(not_found()),
@@ -54,30 +84,51 @@ pub async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
     auth::authenticate(app, token).await
 }
 
+/// Counts the request against the route's limit for this client; 429 once it is used up.
+async fn rate_limit(app: &App, req: &Request, route: Route) -> Result<(), AppError> {
+    limits::check(
+        app,
+        route,
+        &client_address(req, app.settings.trust_proxy_headers),
+    )
+    .await
+}
+
+fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
+    let raw = fields.required_str(name)?;
+    match Email::parse(&raw) {
+        Ok(email) => Some(email),
+        Err(reason) => {
+            fields.reject(FieldError::new(
+                "value_error",
+                &["body", name],
+                format!("value is not a valid email address: {reason}"),
+            ));
+            None
+        }
+    }
+}
+
+fn new_password_field(fields: &mut Fields, name: &str) -> Option<String> {
+    let candidate = fields.required_str(name)?;
+    match password::check_policy(&candidate, name) {
+        Ok(()) => Some(candidate),
+        Err(problem) => {
+            fields.reject(problem);
+            None
+        }
+    }
+}
+
+fn detail_ok(message: &str) -> Result<Response<Body>, AppError> {
+    Ok(json_response(StatusCode::OK, &json!({ "detail": message })))
+}
+
 async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    rate_limit(app, req, Route::Register).await?;
     let mut fields = json_object(req)?;
-    let email = fields
-        .required_str("email")
-        .and_then(|raw| match Email::parse(&raw) {
-            Ok(email) => Some(email),
-            Err(reason) => {
-                fields.reject(FieldError::new(
-                    "value_error",
-                    &["body", "email"],
-                    format!("value is not a valid email address: {reason}"),
-                ));
-                None
-            }
-        });
-    let new_password = fields
-        .required_str("password")
-        .and_then(|pw| match password::check_policy(&pw, "password") {
-            Ok(()) => Some(pw),
-            Err(problem) => {
-                fields.reject(problem);
-                None
-            }
-        });
+    let email = email_field(&mut fields, "email");
+    let new_password = new_password_field(&mut fields, "password");
     let full_name = fields.optional_str("full_name");
     if full_name
         .as_ref()
@@ -108,6 +159,7 @@ async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> 
 }
 
 async fn token(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    rate_limit(app, req, Route::Login).await?;
     let mut fields = form_fields(req)?;
     let username = fields.required_str("username");
     let password = fields.required_str("password");
@@ -148,8 +200,45 @@ async fn me(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
 async fn logout(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
     let caller = caller(app, req).await?;
     auth::logout(app, &caller).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "detail": "Logged out" }),
-    ))
+    detail_ok("Logged out")
+}
+
+async fn password_reset_request(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    rate_limit(app, req, Route::PasswordResetRequest).await?;
+    let mut fields = json_object(req)?;
+    let email = email_field(&mut fields, "email");
+    fields.finish()?;
+    let email = email.expect("finish() reports a missing email");
+    recovery::request_password_reset(app, &email, source_ip(req).as_deref()).await?;
+    detail_ok("If an account exists, a reset token has been created")
+}
+
+async fn password_reset_confirm(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let mut fields = json_object(req)?;
+    let token = fields.required_str("token");
+    let new_password = new_password_field(&mut fields, "new_password");
+    fields.finish()?;
+    let (Some(token), Some(new_password)) = (token, new_password) else {
+        unreachable!("finish() reports missing fields");
+    };
+    recovery::confirm_password_reset(app, &token, new_password).await?;
+    detail_ok("Password has been reset successfully")
+}
+
+async fn verify_email(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let mut fields = json_object(req)?;
+    let token = fields.required_str("token");
+    fields.finish()?;
+    recovery::verify_email(app, &token.expect("finish() reports a missing token")).await?;
+    detail_ok("Email has been verified successfully")
+}
+
+async fn resend_verification(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let caller = caller(app, req).await?;
+    rate_limit(app, req, Route::ResendVerification).await?;
+    let status = match recovery::resend_verification(app, &caller.user).await? {
+        Resend::Sent => "sent",
+        Resend::AlreadyVerified => "already_verified",
+    };
+    Ok(json_response(StatusCode::OK, &json!({ "status": status })))
 }

@@ -5,7 +5,9 @@ pub mod auth;
 mod request;
 mod router;
 
-pub use request::{bearer_token, form_fields, json_object, source_ip, Fields, MAX_BODY_BYTES};
+pub use request::{
+    bearer_token, client_address, form_fields, json_object, source_ip, Fields, MAX_BODY_BYTES,
+};
 pub use router::{Matched, Router};
 
 use crate::error::AppError;
@@ -53,6 +55,16 @@ pub fn error_response(error: &AppError) -> Response<Body> {
             detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large")
         }
         AppError::Conflict(m) => detail(StatusCode::CONFLICT, m),
+        AppError::TooManyRequests {
+            retry_after_seconds,
+        } => {
+            let mut response = detail(StatusCode::TOO_MANY_REQUESTS, &error.to_string());
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(*retry_after_seconds),
+            );
+            response
+        }
         AppError::Internal(cause) => {
             tracing::error!(error = %cause, "request failed");
             detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")

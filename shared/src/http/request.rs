@@ -145,6 +145,19 @@ pub fn bearer_token(req: &Request) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// The address rate limits count: the right-most `X-Forwarded-For` entry (the one our own proxy
+/// appended) when `trust_proxy_headers`, else API Gateway's source IP.
+pub fn client_address(req: &Request, trust_proxy_headers: bool) -> String {
+    let forwarded = trust_proxy_headers
+        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+        .flatten()
+        .and_then(|list| list.rsplit(',').map(str::trim).find(|a| !a.is_empty()))
+        .map(str::to_string);
+    forwarded
+        .or_else(|| source_ip(req))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// The client's address as API Gateway saw it.
 pub fn source_ip(req: &Request) -> Option<String> {
     match req.request_context_ref()? {

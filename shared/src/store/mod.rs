@@ -1,8 +1,11 @@
 //! The only code that knows DynamoDB: item keys, attribute names, conditions and transactions.
 
+mod limits;
 mod schema;
+mod tokens;
 mod users;
 
+pub use limits::{FailureCount, RateSlots};
 pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use users::CreateUserOutcome;
 

@@ -1,6 +1,8 @@
 //! User items, the email guard that keeps emails unique, and the revoked-token (JTI) items.
 
 use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
+use crate::domain::mail::OutboxMessage;
+use crate::domain::one_time::OneTimeToken;
 use crate::domain::users::User;
 use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem};
 
@@ -10,7 +12,7 @@ const REVOKED_SK: &str = "REVOKED";
 const FIRST_ADMIN_PK: &str = "META#FIRST_ADMIN";
 const FIRST_ADMIN_SK: &str = "META";
 
-fn user_key(id: i64) -> Item {
+pub(crate) fn user_key(id: i64) -> Item {
     key_of(format!("USER#{id}"), USER_SK)
 }
 
@@ -63,11 +65,13 @@ fn user_from_item(item: Item) -> Result<User, StoreError> {
 
 impl Store {
     /// Writes the user and its email guard in one transaction (and, when `claim_first_admin`, the
-    /// marker that makes exactly one user ever the first admin).
+    /// marker that makes exactly one user ever the first admin). `verification` is the
+    /// email-verification token and the message carrying it, written in the same transaction.
     pub async fn create_user(
         &self,
         user: &User,
         claim_first_admin: bool,
+        verification: Option<(&OneTimeToken, &OutboxMessage)>,
     ) -> Result<CreateUserOutcome, StoreError> {
         let mut guard = email_key(&user.email);
         guard.insert("user_id".into(), AttributeValue::N(user.id.to_string()));
@@ -79,6 +83,16 @@ impl Store {
             let mut marker = key_of(FIRST_ADMIN_PK.into(), FIRST_ADMIN_SK);
             marker.insert("user_id".into(), AttributeValue::N(user.id.to_string()));
             writes.push(put_if_absent(marker, &self.table));
+        }
+        if let Some((token, message)) = verification {
+            writes.push(super::tokens::put(
+                super::tokens::token_item(token)?,
+                &self.table,
+            ));
+            writes.push(super::tokens::put(
+                super::tokens::outbox_item(message)?,
+                &self.table,
+            ));
         }
         let result = self
             .client
@@ -126,6 +140,15 @@ impl Store {
             return Ok(None);
         };
         self.user(user_id).await
+    }
+
+    /// As `user_by_email`, but an unknown email costs the same two reads as a known one, so its
+    /// timing does not tell them apart (used where the answer must not reveal existence).
+    pub async fn user_by_email_padded(&self, email: &str) -> Result<Option<User>, StoreError> {
+        match self.user_by_email(email).await? {
+            Some(user) => Ok(Some(user)),
+            None => self.user(0).await.map(|_| None),
+        }
     }
 
     pub async fn email_taken(&self, email: &str) -> Result<bool, StoreError> {

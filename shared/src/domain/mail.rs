@@ -1,0 +1,34 @@
+//! Mail: composed here, delivered by the configured mailer. With `MAILER=outbox` a message is
+//! stored in the table for 24 hours and only its recipient and subject are logged (the body holds
+//! a token, and tokens never reach a log line).
+
+use crate::clock::format_timestamp;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+const OUTBOX_RETENTION_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: String,
+    pub expires_at: i64,
+}
+
+pub fn compose(to: &str, subject: &str, body: String, now: DateTime<Utc>) -> OutboxMessage {
+    OutboxMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        to: to.to_string(),
+        subject: subject.to_string(),
+        body,
+        created_at: format_timestamp(now),
+        expires_at: (now + Duration::hours(OUTBOX_RETENTION_HOURS)).timestamp(),
+    }
+}
+
+pub fn log_queued(message: &OutboxMessage) {
+    tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
+}

@@ -1,0 +1,90 @@
+//! One-time tokens (password reset, email verification): 256 random bits, URL-safe; only their
+//! SHA-256 is stored, and the user record points at the one live token of each purpose.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    PasswordReset,
+    EmailVerification,
+}
+
+/// What the table keeps of a token: never the token itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OneTimeToken {
+    pub hash: String,
+    pub purpose: Purpose,
+    pub user_id: i64,
+    /// The account's email when the token was issued (a reset also clears its lockout).
+    pub email: String,
+    pub created_at: String,
+    /// Epoch seconds; the token is void from then on, whatever DynamoDB's TTL has done.
+    pub expires_at: i64,
+}
+
+pub struct Issued {
+    /// The token to send to the user; it exists only in the message.
+    pub secret: String,
+    pub record: OneTimeToken,
+}
+
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    Base64UrlUnpadded::encode_string(&bytes)
+}
+
+pub fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+pub fn issue(
+    purpose: Purpose,
+    user_id: i64,
+    email: &str,
+    created_at: String,
+    expires_at: i64,
+) -> Issued {
+    let secret = random_secret();
+    Issued {
+        record: OneTimeToken {
+            hash: hash(&secret),
+            purpose,
+            user_id,
+            email: email.to_string(),
+            created_at,
+            expires_at,
+        },
+        secret,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_256_bit_url_safe_and_distinct() {
+        let a = random_secret();
+        let b = random_secret();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, b);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn only_the_hash_is_kept() {
+        let issued = issue(Purpose::PasswordReset, 1, "a@example.com", "t".into(), 0);
+        assert_eq!(issued.record.hash, hash(&issued.secret));
+        assert_eq!(issued.record.hash.len(), 64);
+        assert!(!issued.record.hash.contains(&issued.secret));
+    }
+}
