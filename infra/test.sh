@@ -36,7 +36,8 @@ log "unit and integration tests"
 cargo test --workspace --exclude blackbox
 
 API_PORT="$(free_port)"
-export APP_ENV=test RUST_LOG=info
+# Tests claim client addresses through X-Forwarded-For, so each has rate-limit buckets of its own.
+export APP_ENV=test RUST_LOG=info TRUST_PROXY_HEADERS=true
 export TABLE_NAME="blackbox-$(date +%s)"
 SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export SECRET_KEY
@@ -51,9 +52,10 @@ cargo test -p blackbox
 
 log "a logout survives a restart of the whole stack"
 email="restart-$(date +%s%N)@example.com"
-curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/register" -H "Content-Type: application/json" \
+as_client=(-H "X-Forwarded-For: 192.0.2.77")
+curl -sf "${as_client[@]}" -X POST "$GATEHOUSE_URL/api/v1/auth/register" -H "Content-Type: application/json" \
   -d "{\"email\": \"$email\", \"password\": \"Secret1234!\"}" >/dev/null
-token="$(curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!" |
+token="$(curl -sf "${as_client[@]}" -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!" |
   python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")"
 curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/logout" -H "Authorization: Bearer $token" >/dev/null
 stop_pidfile "$RUN/watch.pid"
@@ -65,6 +67,6 @@ check() { # name, expected, actual
   if [ "$2" = "$3" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); log "FAIL $1: expected $2, got $3"; fi
 }
 check "revoked token after restart" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$GATEHOUSE_URL/api/v1/auth/me" -H "Authorization: Bearer $token")"
-check "login after restart" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!")"
+check "login after restart" 200 "$(curl -s "${as_client[@]}" -o /dev/null -w '%{http_code}' -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!")"
 echo "restart: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

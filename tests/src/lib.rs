@@ -7,6 +7,9 @@ use ureq::Agent;
 pub struct Api {
     base: String,
     agent: Agent,
+    /// The client address this `Api` claims through `X-Forwarded-For` (the stack under test
+    /// trusts it), so each test has its own rate-limit buckets; `None` sends none, as curl does.
+    client_address: Option<String>,
 }
 
 pub struct Reply {
@@ -31,14 +34,36 @@ impl Default for Api {
 }
 
 impl Api {
+    /// A client with an address of its own.
     pub fn new() -> Self {
+        let random = uuid::Uuid::new_v4().as_u128();
+        let address = format!(
+            "10.{}.{}.{}",
+            (random >> 16) as u8,
+            (random >> 8) as u8,
+            random as u8
+        );
+        Self::with_client_address(Some(address))
+    }
+
+    /// A client that sends exactly what curl sends: no `X-Forwarded-For`, so it counts as
+    /// 127.0.0.1 like every curl line of the seed doc.
+    pub fn as_curl() -> Self {
+        Self::with_client_address(None)
+    }
+
+    fn with_client_address(client_address: Option<String>) -> Self {
         let base = std::env::var("GATEHOUSE_URL")
             .expect("GATEHOUSE_URL must name the running stack: run the tests with `make test`");
         let agent = Agent::config_builder()
             .http_status_as_error(false)
             .build()
             .into();
-        Api { base, agent }
+        Api {
+            base,
+            agent,
+            client_address,
+        }
     }
 
     /// One request; `content_type` and `bearer` become headers when given.
@@ -58,6 +83,9 @@ impl Api {
         }
         if let Some(token) = bearer {
             request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(address) = &self.client_address {
+            request = request.header("X-Forwarded-For", address.as_str());
         }
         let request = request
             .body(body.unwrap_or_default().to_string())
@@ -101,6 +129,49 @@ impl Api {
     pub fn post_with_token(&self, path: &str, bearer: &str) -> Reply {
         self.request("POST", path, None, Some(bearer), None)
     }
+}
+
+/// Runs the `gatehouse` CLI against the stack; `make test` names both.
+pub fn gatehouse(args: &[&str]) -> std::process::Output {
+    let cli =
+        std::env::var("GATEHOUSE_CLI").expect("GATEHOUSE_CLI names the built CLI: run `make test`");
+    let url = std::env::var("GATEHOUSE_URL")
+        .expect("GATEHOUSE_URL names the running stack: run `make test`");
+    std::process::Command::new(cli)
+        .args(["--endpoint", &url])
+        .args(args)
+        .output()
+        .expect("the CLI runs")
+}
+
+/// The token in the newest outbox message to `to` with `subject`, read with
+/// `gatehouse auth outbox --to … --json` (where the seed doc queries the database).
+pub fn token_from_outbox(to: &str, subject: &str) -> String {
+    let output = gatehouse(&["auth", "outbox", "--to", to, "--json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).expect("--json prints JSON");
+    let messages = result["messages"].as_array().expect("a list of messages");
+    let message = messages
+        .iter()
+        .find(|m| m["subject"] == subject)
+        .unwrap_or_else(|| panic!("no '{subject}' message to {to}: {messages:?}"));
+    message["body"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(str::trim)
+        .find(|line| {
+            line.len() == 43
+                && line
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+        .expect("the message carries a token")
+        .to_string()
 }
 
 /// An address no other test uses, so tests share one running stack and still run in parallel.

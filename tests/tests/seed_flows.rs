@@ -82,7 +82,7 @@ fn wrong_password_and_unknown_user_look_the_same() {
     );
     let unknown = api.post_form(
         "/api/v1/auth/token",
-        "username=nobody@example.com&password=wrong",
+        &format!("username={}&password=wrong", unique_email("nobody")),
     );
     assert_eq!((wrong.status, &wrong.body), (unknown.status, &unknown.body));
     assert_eq!(wrong.status, 401);

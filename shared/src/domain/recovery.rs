@@ -106,13 +106,15 @@ pub async fn confirm_password_reset(
     let token = live_token(app, secret, Purpose::PasswordReset).await?;
     let hashed = password::hash(new_password).await;
     let now = app.clock.now();
+    // Tokens issued in this very millisecond may predate the reset, so they end too.
+    let tokens_valid_after_ms = now.timestamp_millis() + 1;
     let consumed = app
         .store
         .consume_password_reset(
             &token,
             &hashed,
             &format_timestamp(now),
-            now.timestamp_millis(),
+            tokens_valid_after_ms,
             now.timestamp(),
         )
         .await?;

@@ -75,10 +75,11 @@ impl Store {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(item))
-            .expression_attribute_names("#pk", PARTITION_KEY);
+            .set_item(Some(item));
         request = match previous_ms {
-            None => request.condition_expression("attribute_not_exists(#pk)"),
+            None => request
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY),
             Some(previous) => request
                 .condition_expression("granted_ms = :previous")
                 .expression_attribute_values(":previous", n(previous)),

@@ -210,7 +210,7 @@ impl Store {
         token: &OneTimeToken,
         hashed_password: &str,
         now: &str,
-        now_ms: i64,
+        tokens_valid_after_ms: i64,
         now_epoch: i64,
     ) -> Result<bool, StoreError> {
         let update = self
@@ -219,7 +219,7 @@ impl Store {
                 "hashed_password = :pw, tokens_valid_after_ms = :after, updated_at = :now",
             )
             .expression_attribute_values(":pw", s(hashed_password))
-            .expression_attribute_values(":after", n(now_ms))
+            .expression_attribute_values(":after", n(tokens_valid_after_ms))
             .expression_attribute_values(":now", s(now))
             .build()
             .expect("update has its required fields");

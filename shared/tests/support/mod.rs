@@ -185,3 +185,127 @@ impl TestApp {
         self.clock.now().timestamp_millis()
     }
 }
+
+/// Collects the audit events emitted on this test's thread (tests run on a current-thread
+/// runtime, so that is every event of the test). One global subscriber writes each event into
+/// the buffer of the thread that emitted it: scoped subscribers would race over tracing's
+/// per-callsite interest cache when tests run in parallel.
+pub struct AuditCapture {
+    lines: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+thread_local! {
+    static CAPTURED: std::cell::RefCell<Option<Arc<std::sync::Mutex<Vec<u8>>>>> = const { std::cell::RefCell::new(None) };
+}
+
+struct ThisThreadsCapture;
+
+impl std::io::Write for ThisThreadsCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURED.with(|slot| {
+            if let Some(buffer) = slot.borrow().as_ref() {
+                buffer.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AuditCapture {
+    pub fn start() -> Self {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_env_filter("audit=info,off")
+                .with_writer(|| ThisThreadsCapture)
+                .with_ansi(false)
+                .with_target(false)
+                .with_level(false)
+                .without_time()
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("one global test subscriber");
+        });
+        let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
+        CAPTURED.with(|slot| *slot.borrow_mut() = Some(lines.clone()));
+        AuditCapture { lines }
+    }
+
+    /// Every event so far, as the JSON objects that were logged.
+    pub fn events(&self) -> Vec<Value> {
+        let bytes = self.lines.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                serde_json::from_str(line.trim())
+                    .unwrap_or_else(|_| panic!("audit line is JSON: {line}"))
+            })
+            .collect()
+    }
+
+    pub fn event_types(&self) -> Vec<String> {
+        self.events()
+            .iter()
+            .map(|e| e["event_type"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Everything logged, to check that no secret reached a log line.
+    pub fn raw(&self) -> String {
+        String::from_utf8(self.lines.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl TestApp {
+    /// The messages in the outbox to `to`, newest first, through the seed command the CLI uses.
+    pub async fn outbox(&self, to: &str) -> Vec<Value> {
+        let reply = shared::seed::run(
+            &self.app,
+            serde_json::json!({ "command": "outbox", "to": to }),
+        )
+        .await;
+        match reply {
+            shared::seed::SeedReply::Ok { result } => {
+                result["messages"].as_array().unwrap().clone()
+            }
+            other => panic!("outbox failed: {other:?}"),
+        }
+    }
+
+    /// The token in the newest message to `to` (the last line-long word of 43 URL-safe characters).
+    pub async fn token_from_outbox(&self, to: &str, subject: &str) -> String {
+        let messages = self.outbox(to).await;
+        let message = messages
+            .iter()
+            .find(|m| m["subject"] == subject)
+            .unwrap_or_else(|| panic!("no '{subject}' message to {to}: {messages:?}"));
+        message["body"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .map(str::trim)
+            .find(|line| {
+                line.len() == 43
+                    && line
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+            .expect("the message carries a token")
+            .to_string()
+    }
+
+    pub async fn post_json_with_token(&self, path: &str, json: &str, token: &str) -> Reply {
+        let auth = format!("Bearer {token}");
+        let headers = [
+            ("content-type", "application/json"),
+            ("authorization", auth.as_str()),
+        ];
+        self.send(Method::POST, path, &headers, Body::Text(json.into()))
+            .await
+    }
+}
