@@ -1,6 +1,6 @@
 # The two commands: `make serve` runs the API on http://localhost:8000 over DynamoDB Local;
 # `make test` runs every test. Both install what they need into .local/ the first time.
-.PHONY: serve test stop reset lint fmt
+.PHONY: serve test stop reset lint fmt timing
 
 serve:
 	@bash infra/serve.sh
@@ -22,3 +22,7 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+# Median latency of the enumeration-sensitive cases against a local stack of its own (prints only).
+timing:
+	@bash infra/timing.sh

@@ -112,6 +112,13 @@ stop_pidfile() {
   kill -KILL $alive 2>/dev/null || true
 }
 
+# start_functions PORT RUN_DIR: cargo lambda watch on PORT (log in RUN_DIR) and the table created;
+# TABLE_NAME and the other settings come from the environment.
+start_functions() {
+  start_watch "$1" "$2/watch.pid" "$2/watch.log"
+  create_table "$1" >/dev/null
+}
+
 # create_table PORT: the seed function creates the table, through the admin CLI (built already).
 create_table() {
   "$ROOT/target/debug/gatehouse" --endpoint "http://127.0.0.1:$1" auth create-table

@@ -42,12 +42,8 @@ export TABLE_NAME="blackbox-$(date +%s)"
 SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
 export SECRET_KEY
 export GATEHOUSE_URL="http://127.0.0.1:$API_PORT" GATEHOUSE_CLI="$ROOT/target/debug/gatehouse"
-start_stack() {
-  start_watch "$API_PORT" "$RUN/watch.pid" "$RUN/watch.log"
-  create_table "$API_PORT" >/dev/null
-}
 log "black-box tests against cargo lambda watch on $GATEHOUSE_URL"
-start_stack
+start_functions "$API_PORT" "$RUN"
 cargo test -p blackbox
 
 log "a logout survives a restart of the whole stack"
@@ -61,7 +57,7 @@ curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/logout" -H "Authorization: Bearer $
 stop_pidfile "$RUN/watch.pid"
 stop_pidfile "$RUN/dynamodb.pid"
 start_dynamodb "$DDB_PORT" "$RUN/dynamodb.pid" "$RUN/data"
-start_stack
+start_functions "$API_PORT" "$RUN"
 passed=0 failed=0
 check() { # name, expected, actual
   if [ "$2" = "$3" ]; then passed=$((passed + 1)); else failed=$((failed + 1)); log "FAIL $1: expected $2, got $3"; fi

@@ -653,3 +653,57 @@ async fn enumeration_cases_answer_identically() {
     assert!(registered_body.get("hashed_password").is_none());
     assert!(registered_body.get("verification_token_hash").is_none());
 }
+
+#[tokio::test]
+async fn audit_events_carry_their_fields_and_no_secrets() {
+    let t = TestApp::new().await;
+    let audit = AuditCapture::start();
+    t.register("jane@example.com", PASSWORD).await;
+    let token = t.login("jane@example.com", PASSWORD).await.body["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let auth = format!("Bearer {token}");
+    t.send(
+        lambda_http::http::Method::POST,
+        "/api/v1/auth/logout",
+        &[("authorization", &auth)],
+        lambda_http::Body::Empty,
+    )
+    .await;
+
+    let events = audit.events();
+    let find = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["event_type"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("{kind}"))
+    };
+    let registered = find("auth.user_registered");
+    assert_eq!(registered["actor_email"], "jane@example.com");
+    assert_eq!(
+        (
+            registered["target_type"].as_str(),
+            registered["target_id"].as_str()
+        ),
+        (Some("user"), Some("1"))
+    );
+    let login = find("auth.login_success");
+    assert_eq!(
+        (login["actor_id"].as_i64(), login["actor_email"].as_str()),
+        (Some(1), Some("jane@example.com"))
+    );
+    assert_eq!(find("auth.logout")["actor_id"], 1);
+    for event in &events {
+        assert!(
+            event["timestamp"].as_str().unwrap().ends_with('Z'),
+            "{event}"
+        );
+    }
+    let raw = audit.raw();
+    assert!(
+        !raw.contains(PASSWORD) && !raw.contains(&token) && !raw.contains("$argon2"),
+        "{raw}"
+    );
+}
