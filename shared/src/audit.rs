@@ -15,8 +15,9 @@ pub struct AuditEvent {
     pub actor_email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_type: Option<String>,
+    /// A number for users and orgs, a string for session ids.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_id: Option<String>,
+    pub target_id: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,9 +44,9 @@ impl AuditEvent {
         self
     }
 
-    pub fn target(mut self, kind: &str, id: impl ToString) -> Self {
+    pub fn target(mut self, kind: &str, id: impl Into<serde_json::Value>) -> Self {
         self.target_type = Some(kind.to_string());
-        self.target_id = Some(id.to_string());
+        self.target_id = Some(id.into());
         self
     }
 
