@@ -685,9 +685,9 @@ async fn audit_events_carry_their_fields_and_no_secrets() {
     assert_eq!(
         (
             registered["target_type"].as_str(),
-            registered["target_id"].as_str()
+            registered["target_id"].as_i64()
         ),
-        (Some("user"), Some("1"))
+        (Some("user"), Some(1))
     );
     let login = find("auth.login_success");
     assert_eq!(
