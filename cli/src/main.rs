@@ -1,7 +1,9 @@
 //! `gatehouse`: the admin CLI. Each command is one invocation of the seed function through the
 //! Lambda Invoke API: locally the one `cargo lambda watch` serves (the default), on AWS the
-//! deployed function (`--aws`).
+//! deployed function (`--aws`). Text by default, `--json` for scripts; any failure exits 1 with
+//! one line on stderr.
 
+mod output;
 mod seed_client;
 
 use clap::{Args, Parser, Subcommand};
@@ -56,37 +58,97 @@ enum Group {
 
 #[derive(Subcommand)]
 enum AuthCommand {
-    /// Check that the seed function answers and which table it uses.
-    Ping,
-    /// Create the table (keys, indexes, TTL) if it does not exist.
-    CreateTable,
+    /// Create one user (password generated when omitted); the first user ever becomes admin.
+    CreateTestUser {
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+        #[arg(long)]
+        full_name: Option<String>,
+        /// Without --email: the next free <prefix>@, <prefix>1@, … address.
+        #[arg(long, default_value = "test")]
+        prefix: String,
+        #[arg(long, default_value = "example.com")]
+        domain: String,
+    },
+    /// Create several users <prefix>1@<domain>, … sharing one password.
+    CreateTestUsers {
+        #[arg(long, default_value_t = 5)]
+        count: u32,
+        #[arg(long, default_value = "test")]
+        prefix: String,
+        #[arg(long, default_value = "example.com")]
+        domain: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// List every user, newest first.
+    ListUsers,
+    /// Set a user's global role (admin, moderator, user).
+    PromoteUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
     /// Print the dev outbox (MAILER=outbox), newest first.
     Outbox {
         /// Only messages to this address.
         #[arg(long)]
         to: Option<String>,
     },
+    /// Check that the seed function answers and which table it uses.
+    Ping,
+    /// Create the table (keys, indexes, TTL) if it does not exist.
+    CreateTable,
 }
 
-fn describe_outbox(result: &Value) -> String {
-    let messages = result["messages"].as_array().cloned().unwrap_or_default();
-    if messages.is_empty() {
-        return "the outbox is empty".into();
+impl AuthCommand {
+    /// The seed command, and how to show its result as text.
+    fn into_payload(self) -> (Value, fn(&Value) -> String) {
+        match self {
+            AuthCommand::CreateTestUser {
+                email,
+                password,
+                full_name,
+                prefix,
+                domain,
+            } => (
+                json!({ "command": "create-test-user", "email": email, "password": password,
+                        "full_name": full_name, "prefix": prefix, "domain": domain }),
+                |r| output::created_users(std::slice::from_ref(r)),
+            ),
+            AuthCommand::CreateTestUsers {
+                count,
+                prefix,
+                domain,
+                password,
+            } => (
+                json!({ "command": "create-test-users", "count": count, "prefix": prefix,
+                        "domain": domain, "password": password }),
+                |r| {
+                    output::created_users(
+                        r["users"].as_array().map(Vec::as_slice).unwrap_or_default(),
+                    )
+                },
+            ),
+            AuthCommand::ListUsers => (json!({ "command": "list-users" }), output::users),
+            AuthCommand::PromoteUser { email, role } => (
+                json!({ "command": "promote-user", "email": email, "role": role }),
+                |r| r["message"].as_str().unwrap_or_default().to_string(),
+            ),
+            AuthCommand::Outbox { to } => {
+                (json!({ "command": "outbox", "to": to }), output::outbox)
+            }
+            AuthCommand::Ping => (json!({ "command": "ping" }), |r| {
+                format!("pong (table {})", r["table"].as_str().unwrap_or("?"))
+            }),
+            AuthCommand::CreateTable => (json!({ "command": "create-table" }), |r| {
+                format!("table {} is ready", r["table"].as_str().unwrap_or("?"))
+            }),
+        }
     }
-    messages
-        .iter()
-        .map(|m| {
-            let field = |name: &str| m[name].as_str().unwrap_or_default().to_string();
-            format!(
-                "{}  to {}\nSubject: {}\n\n{}\n",
-                field("created_at"),
-                field("to"),
-                field("subject"),
-                field("body")
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[tokio::main]
@@ -94,22 +156,17 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let client = SeedClient::new(&cli.target).await;
     let Group::Auth(command) = cli.group;
-    let (payload, describe): (Value, fn(&Value) -> String) = match command {
-        AuthCommand::Ping => (json!({ "command": "ping" }), |r| {
-            format!("pong (table {})", r["table"].as_str().unwrap_or("?"))
-        }),
-        AuthCommand::CreateTable => (json!({ "command": "create-table" }), |r| {
-            format!("table {} is ready", r["table"].as_str().unwrap_or("?"))
-        }),
-        AuthCommand::Outbox { to } => (json!({ "command": "outbox", "to": to }), describe_outbox),
-    };
+    let (payload, describe) = command.into_payload();
     match client.invoke(payload).await {
-        Ok(result) if cli.json => {
-            println!("{result}");
-            ExitCode::SUCCESS
-        }
         Ok(result) => {
-            println!("{}", describe(&result));
+            println!(
+                "{}",
+                if cli.json {
+                    result.to_string()
+                } else {
+                    describe(&result)
+                }
+            );
             ExitCode::SUCCESS
         }
         Err(message) => {

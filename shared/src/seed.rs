@@ -1,12 +1,39 @@
 //! The seed function's commands: JSON in, a typed JSON result or a typed error out. The CLI
-//! (`gatehouse auth …`) invokes it, locally and on AWS.
+//! (`gatehouse auth …`) invokes it, locally and on AWS. Users are created by the same code as
+//! the HTTP routes.
 
+use crate::domain::admin;
+use crate::domain::email::Email;
+use crate::domain::password;
+use crate::domain::users::{self, Registration, UserView};
+use crate::error::AppError;
 use crate::App;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+const MAX_BATCH: u32 = 1000;
+const GENERATED_PASSWORD_LENGTH: usize = 12;
+const PASSWORD_ALPHABET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*";
+
+fn default_prefix() -> String {
+    "test".into()
+}
+
+fn default_domain() -> String {
+    "example.com".into()
+}
+
+fn default_count() -> u32 {
+    5
+}
+
+fn default_role() -> String {
+    "admin".into()
+}
+
 #[derive(Debug, Deserialize)]
-#[serde(tag = "command", rename_all = "kebab-case")]
+#[serde(tag = "command", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum SeedCommand {
     Ping,
     CreateTable,
@@ -14,6 +41,36 @@ pub enum SeedCommand {
     Outbox {
         #[serde(default)]
         to: Option<String>,
+    },
+    /// One user; without `email`, the next free `<prefix>@`, `<prefix>1@`, … of `domain`.
+    CreateTestUser {
+        #[serde(default)]
+        email: Option<String>,
+        #[serde(default)]
+        password: Option<String>,
+        #[serde(default)]
+        full_name: Option<String>,
+        #[serde(default = "default_prefix")]
+        prefix: String,
+        #[serde(default = "default_domain")]
+        domain: String,
+    },
+    /// `count` users `<prefix>1@domain`, … (the next free numbers), sharing one password.
+    CreateTestUsers {
+        #[serde(default = "default_count")]
+        count: u32,
+        #[serde(default = "default_prefix")]
+        prefix: String,
+        #[serde(default = "default_domain")]
+        domain: String,
+        #[serde(default)]
+        password: Option<String>,
+    },
+    ListUsers,
+    PromoteUser {
+        email: String,
+        #[serde(default = "default_role")]
+        role: String,
     },
 }
 
@@ -33,49 +90,260 @@ pub enum SeedReply {
 #[serde(rename_all = "snake_case")]
 pub enum SeedErrorKind {
     BadCommand,
+    InvalidInput,
+    DuplicateEmail,
+    UnknownUser,
+    InvalidRole,
     Internal,
+}
+
+fn error(kind: SeedErrorKind, message: impl Into<String>) -> SeedReply {
+    SeedReply::Error {
+        kind,
+        message: message.into(),
+    }
 }
 
 /// Runs one command given as raw JSON; an unknown or malformed command is a typed error.
 pub async fn run(app: &App, payload: Value) -> SeedReply {
     let command = match serde_json::from_value::<SeedCommand>(payload) {
         Ok(command) => command,
-        Err(e) => {
-            return SeedReply::Error {
-                kind: SeedErrorKind::BadCommand,
-                message: e.to_string(),
+        Err(e) => return error(SeedErrorKind::BadCommand, e.to_string()),
+    };
+    let result = match command {
+        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.store.table() })),
+        SeedCommand::CreateTable => app
+            .store
+            .ensure_table()
+            .await
+            .map(|()| json!({ "table": app.store.table() }))
+            .map_err(|e| error(SeedErrorKind::Internal, e.to_string())),
+        SeedCommand::Outbox { to } => outbox(app, to).await,
+        SeedCommand::CreateTestUser {
+            email,
+            password,
+            full_name,
+            prefix,
+            domain,
+        } => create_test_user(app, email, password, full_name, &prefix, &domain).await,
+        SeedCommand::CreateTestUsers {
+            count,
+            prefix,
+            domain,
+            password,
+        } => create_test_users(app, count, &prefix, &domain, password).await,
+        SeedCommand::ListUsers => list_users(app).await,
+        SeedCommand::PromoteUser { email, role } => promote_user(app, &email, &role).await,
+    };
+    match result {
+        Ok(result) => SeedReply::Ok { result },
+        Err(reply) => reply,
+    }
+}
+
+/// Maps the shared code's errors to the seed's kinds.
+fn from_app_error(e: AppError) -> SeedReply {
+    match e {
+        AppError::BadRequest(m) if m == users::EMAIL_TAKEN => {
+            error(SeedErrorKind::DuplicateEmail, m)
+        }
+        AppError::BadRequest(m) if m.starts_with("Invalid role") => {
+            error(SeedErrorKind::InvalidRole, m)
+        }
+        AppError::NotFound(m) => error(SeedErrorKind::UnknownUser, m),
+        AppError::Internal(cause) => error(SeedErrorKind::Internal, cause.to_string()),
+        other => error(SeedErrorKind::InvalidInput, other.to_string()),
+    }
+}
+
+async fn outbox(app: &App, to: Option<String>) -> Result<Value, SeedReply> {
+    let to = to.map(|address| address.trim().to_lowercase());
+    let messages = app
+        .store
+        .outbox(to.as_deref(), app.clock.now().timestamp())
+        .await
+        .map_err(|e| error(SeedErrorKind::Internal, e.to_string()))?;
+    Ok(json!({ "messages": messages }))
+}
+
+fn generated_password() -> String {
+    let mut bytes = [0u8; GENERATED_PASSWORD_LENGTH];
+    getrandom::fill(&mut bytes).expect("the OS random source is available");
+    bytes
+        .iter()
+        .map(|b| PASSWORD_ALPHABET[*b as usize % PASSWORD_ALPHABET.len()] as char)
+        .collect()
+}
+
+fn parse_email(raw: &str) -> Result<Email, SeedReply> {
+    Email::parse(raw).map_err(|reason| {
+        error(
+            SeedErrorKind::InvalidInput,
+            format!("invalid email {raw:?}: {reason}"),
+        )
+    })
+}
+
+fn check_password(candidate: &str) -> Result<(), SeedReply> {
+    password::check_policy(candidate, "password")
+        .map_err(|e| error(SeedErrorKind::InvalidInput, format!("password: {}", e.msg)))
+}
+
+/// Creates one user through the same code as `POST /auth/users`.
+async fn create(
+    app: &App,
+    email: Email,
+    password: &str,
+    full_name: Option<String>,
+) -> Result<Value, SeedReply> {
+    let registration = Registration {
+        email,
+        password: password.to_string(),
+        full_name,
+    };
+    let user = users::create_user(app, registration, false)
+        .await
+        .map_err(from_app_error)?;
+    Ok(json!({ "user": UserView::from(&user), "password": password }))
+}
+
+/// `<prefix>@domain` for 0, `<prefix><n>@domain` after.
+fn numbered_email(prefix: &str, n: u32, domain: &str) -> String {
+    if n == 0 {
+        format!("{prefix}@{domain}")
+    } else {
+        format!("{prefix}{n}@{domain}")
+    }
+}
+
+/// Creates the user at the first free number from `from` on; returns the result and its number.
+async fn create_next_free(
+    app: &App,
+    prefix: &str,
+    domain: &str,
+    from: u32,
+    password: &str,
+    full_name: impl Fn(&str) -> Option<String>,
+) -> Result<(Value, u32), SeedReply> {
+    let mut n = from;
+    loop {
+        let address = numbered_email(prefix, n, domain);
+        let email = parse_email(&address)?;
+        let taken = app
+            .store
+            .email_taken(email.as_str())
+            .await
+            .map_err(|e| error(SeedErrorKind::Internal, e.to_string()))?;
+        if !taken {
+            let local = address.split('@').next().unwrap_or_default().to_string();
+            match create(app, email, password, full_name(&local)).await {
+                Ok(created) => return Ok((created, n)),
+                // Taken between the check and the write: try the next number.
+                Err(SeedReply::Error {
+                    kind: SeedErrorKind::DuplicateEmail,
+                    ..
+                }) => {}
+                Err(other) => return Err(other),
             }
         }
-    };
-    match command {
-        SeedCommand::Ping => SeedReply::Ok {
-            result: json!({ "pong": true, "table": app.store.table() }),
-        },
-        SeedCommand::CreateTable => match app.store.ensure_table().await {
-            Ok(()) => SeedReply::Ok {
-                result: json!({ "table": app.store.table() }),
-            },
-            Err(e) => internal(e),
-        },
-        SeedCommand::Outbox { to } => {
-            let to = to.map(|address| address.trim().to_lowercase());
-            match app
-                .store
-                .outbox(to.as_deref(), app.clock.now().timestamp())
-                .await
-            {
-                Ok(messages) => SeedReply::Ok {
-                    result: json!({ "messages": messages }),
-                },
-                Err(e) => internal(e),
-            }
+        n += 1;
+    }
+}
+
+async fn create_test_user(
+    app: &App,
+    email: Option<String>,
+    password: Option<String>,
+    full_name: Option<String>,
+    prefix: &str,
+    domain: &str,
+) -> Result<Value, SeedReply> {
+    let password = password.unwrap_or_else(generated_password);
+    check_password(&password)?;
+    match email {
+        Some(raw) => create(app, parse_email(&raw)?, &password, full_name).await,
+        None => Ok(
+            create_next_free(app, prefix, domain, 0, &password, |_| full_name.clone())
+                .await?
+                .0,
+        ),
+    }
+}
+
+async fn create_test_users(
+    app: &App,
+    count: u32,
+    prefix: &str,
+    domain: &str,
+    password: Option<String>,
+) -> Result<Value, SeedReply> {
+    if !(1..=MAX_BATCH).contains(&count) {
+        return Err(error(
+            SeedErrorKind::InvalidInput,
+            format!("count must be between 1 and {MAX_BATCH}, got {count}"),
+        ));
+    }
+    let password = password.unwrap_or_else(generated_password);
+    check_password(&password)?;
+    let mut created = Vec::new();
+    let mut next = 1;
+    for _ in 0..count {
+        let (user, n) = create_next_free(app, prefix, domain, next, &password, |local| {
+            Some(format!("Test User {local}"))
+        })
+        .await?;
+        created.push(user);
+        next = n + 1;
+    }
+    Ok(json!({ "users": created }))
+}
+
+async fn list_users(app: &App) -> Result<Value, SeedReply> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, next) = app
+            .store
+            .list_users(MAX_BATCH as i32, after)
+            .await
+            .map_err(|e| error(SeedErrorKind::Internal, e.to_string()))?;
+        all.extend(page.iter().map(UserView::from));
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => return Ok(json!({ "users": all })),
         }
     }
 }
 
-fn internal(error: impl std::fmt::Display) -> SeedReply {
-    SeedReply::Error {
-        kind: SeedErrorKind::Internal,
-        message: error.to_string(),
-    }
+async fn promote_user(app: &App, email: &str, role: &str) -> Result<Value, SeedReply> {
+    let role = admin::parse_role(role).map_err(from_app_error)?;
+    let email = parse_email(email)?;
+    let internal = |e: crate::store::StoreError| error(SeedErrorKind::Internal, e.to_string());
+    let user = app
+        .store
+        .user_by_email(email.as_str())
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            error(
+                SeedErrorKind::UnknownUser,
+                format!("no user with email {email}"),
+            )
+        })?;
+    let now = crate::clock::format_timestamp(app.clock.now());
+    let updated = app
+        .store
+        .set_role(user.id, role, &now)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| {
+            error(
+                SeedErrorKind::UnknownUser,
+                format!("no user with email {email}"),
+            )
+        })?;
+    Ok(json!({
+        "message": format!("Updated {email}: role {} -> {}", user.role.as_str(), role.as_str()),
+        "user": UserView::from(&updated),
+    }))
 }

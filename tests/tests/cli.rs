@@ -51,3 +51,138 @@ fn failures_exit_non_zero_with_one_line() {
     assert_eq!(closed_port.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&closed_port.stderr).contains("Connection refused"));
 }
+
+/// The seed doc's §1 CLI lines, with `gatehouse` in place of `my-app`.
+#[test]
+fn quick_start_cli_lines() {
+    let admin = gatehouse(&[
+        "auth",
+        "create-test-user",
+        "--email",
+        "admin@example.com",
+        "--password",
+        "Admin1234!",
+    ]);
+    assert!(
+        admin.status.success(),
+        "{}",
+        String::from_utf8_lossy(&admin.stderr)
+    );
+    assert!(String::from_utf8_lossy(&admin.stdout).contains("admin@example.com"));
+    let batch = gatehouse(&[
+        "auth",
+        "create-test-users",
+        "--count",
+        "3",
+        "--prefix",
+        "user",
+        "--json",
+    ]);
+    assert!(
+        batch.status.success(),
+        "{}",
+        String::from_utf8_lossy(&batch.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&batch.stdout).unwrap();
+    assert_eq!(created["users"].as_array().unwrap().len(), 3);
+
+    let listed = gatehouse(&["auth", "list-users", "--json"]);
+    assert!(listed.status.success());
+    let users: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let emails: Vec<&str> = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    for email in [
+        "admin@example.com",
+        "user1@example.com",
+        "user2@example.com",
+        "user3@example.com",
+    ] {
+        assert!(emails.contains(&email), "{email} in {emails:?}");
+    }
+    let table = gatehouse(&["auth", "list-users"]);
+    assert!(
+        String::from_utf8_lossy(&table.stdout).starts_with("ID  "),
+        "a table with headers"
+    );
+
+    let api = blackbox::Api::new();
+    let login = api.post_form(
+        "/api/v1/auth/token",
+        "username=admin@example.com&password=Admin1234!",
+    );
+    assert_eq!(login.status, 200, "the CLI's user can log in");
+}
+
+#[test]
+fn cli_failures_exit_one_with_a_reason() {
+    let email = blackbox::unique_email("dup");
+    assert!(gatehouse(&[
+        "auth",
+        "create-test-user",
+        "--email",
+        &email,
+        "--password",
+        "Secret1234!"
+    ])
+    .status
+    .success());
+    for (args, reason) in [
+        (
+            vec![
+                "auth",
+                "create-test-user",
+                "--email",
+                email.as_str(),
+                "--password",
+                "Secret1234!",
+            ],
+            "Email already registered",
+        ),
+        (
+            vec![
+                "auth",
+                "promote-user",
+                "--email",
+                "ghost-user@example.com",
+                "--role",
+                "moderator",
+            ],
+            "no user",
+        ),
+        (
+            vec![
+                "auth",
+                "promote-user",
+                "--email",
+                email.as_str(),
+                "--role",
+                "boss",
+            ],
+            "Invalid role",
+        ),
+        (
+            vec!["auth", "create-test-users", "--count", "0"],
+            "count must be",
+        ),
+    ] {
+        let output = gatehouse(&args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
+    let promoted = gatehouse(&[
+        "auth",
+        "promote-user",
+        "--email",
+        &email,
+        "--role",
+        "moderator",
+    ]);
+    assert!(promoted.status.success());
+    assert!(String::from_utf8_lossy(&promoted.stdout).contains("role user -> moderator"));
+}

@@ -1,5 +1,6 @@
 //! The rules: what registration, login and authentication mean, independent of HTTP and DynamoDB.
 
+pub mod admin;
 pub mod auth;
 pub mod email;
 pub mod limits;

@@ -18,6 +18,22 @@ pub enum Role {
     User,
 }
 
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Moderator, Role::User];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Moderator => "moderator",
+            Role::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+}
+
 /// The stored user. No `Debug`: it holds the password hash.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct User {

@@ -1,10 +1,10 @@
 //! The `auth` function: register, token, me, logout, password reset, email verification.
 
 use super::{
-    bearer_token, client_address, error_response, form_fields, json_object, json_response,
-    not_found, source_ip, Fields, Matched, Router,
+    caller, client_address, error_response, form_fields, json_object, json_response, not_found,
+    source_ip, Fields, Matched, Router,
 };
-use crate::domain::auth::{self, Caller};
+use crate::domain::auth;
 use crate::domain::email::Email;
 use crate::domain::limits::{self, Route};
 use crate::domain::password;
@@ -78,12 +78,6 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
     result.unwrap_or_else(|e| error_response(&e))
 }
 
-/// The caller behind the request's bearer token, or the one 401.
-pub async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
-    let token = bearer_token(req).ok_or(AppError::Unauthenticated)?;
-    auth::authenticate(app, token).await
-}
-
 /// Counts the request against the route's limit for this client; 429 once it is used up.
 async fn rate_limit(app: &App, req: &Request, route: Route) -> Result<(), AppError> {
     limits::check(
@@ -124,8 +118,8 @@ fn detail_ok(message: &str) -> Result<Response<Body>, AppError> {
     Ok(json_response(StatusCode::OK, &json!({ "detail": message })))
 }
 
-async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    rate_limit(app, req, Route::Register).await?;
+/// A `UserCreate` body (`email`, `password`, optional `full_name`), parsed and policy-checked.
+pub(super) fn registration(req: &Request) -> Result<Registration, AppError> {
     let mut fields = json_object(req)?;
     let email = email_field(&mut fields, "email");
     let new_password = new_password_field(&mut fields, "password");
@@ -147,14 +141,18 @@ async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> 
     let (Some(email), Some(password)) = (email, new_password) else {
         unreachable!("finish() reports missing fields");
     };
-    let registration = Registration {
+    Ok(Registration {
         email,
         password,
         full_name: full_name
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty()),
-    };
-    let user = users::register(app, registration).await?;
+    })
+}
+
+async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    rate_limit(app, req, Route::Register).await?;
+    let user = users::register(app, registration(req)?).await?;
     Ok(json_response(StatusCode::OK, &UserView::from(&user)))
 }
 

@@ -4,15 +4,18 @@
 pub mod auth;
 mod request;
 mod router;
+pub mod users;
 
 pub use request::{
     bearer_token, client_address, form_fields, json_object, source_ip, Fields, MAX_BODY_BYTES,
 };
 pub use router::{Matched, Router};
 
-use crate::error::AppError;
+use crate::domain::auth::Caller;
+use crate::error::{AppError, FieldError};
+use crate::App;
 use lambda_http::http::{header, StatusCode};
-use lambda_http::{Body, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::json;
 
@@ -70,6 +73,37 @@ pub fn error_response(error: &AppError) -> Response<Body> {
             detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
         }
     }
+}
+
+/// The caller behind the request's bearer token, or the one 401.
+pub async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
+    let token = bearer_token(req).ok_or(AppError::Unauthenticated)?;
+    crate::domain::auth::authenticate(app, token).await
+}
+
+/// A query parameter (the first, when repeated), decoded.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    form_urlencoded::parse(req.uri().query()?.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// An integer from the path or the query, or FastAPI's 422 naming where it was.
+pub fn integer(raw: &str, location: &str, name: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| {
+        AppError::validation(FieldError::new(
+            "int_parsing",
+            &[location, name],
+            "Input should be a valid integer, unable to parse string as an integer",
+        ))
+    })
+}
+
+pub fn no_content() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::Empty)
+        .expect("static response parts are valid")
 }
 
 pub fn not_found() -> Response<Body> {

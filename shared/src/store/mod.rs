@@ -7,7 +7,7 @@ mod users;
 
 pub use limits::{FailureCount, RateSlots};
 pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
-pub use users::CreateUserOutcome;
+pub use users::{CreateUserOutcome, UserCursor};
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;

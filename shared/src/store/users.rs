@@ -3,8 +3,9 @@
 use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
 use crate::domain::mail::OutboxMessage;
 use crate::domain::one_time::OneTimeToken;
-use crate::domain::users::User;
+use crate::domain::users::{Role, User};
 use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem};
+use base64ct::{Base64UrlUnpadded, Encoding};
 
 const USER_SK: &str = "PROFILE";
 const EMAIL_SK: &str = "EMAIL";
@@ -273,5 +274,194 @@ fn failed_conditions<R>(
             .map(|r| r.code() == Some("ConditionalCheckFailed"))
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Where a user listing resumes: the last key of the previous page.
+pub struct UserCursor(Item);
+
+const CURSOR_ATTRIBUTES: [&str; 4] = ["pk", "sk", "gsi1pk", "gsi1sk"];
+
+impl UserCursor {
+    /// An opaque, URL-safe form of the cursor for `X-Next-Cursor`.
+    pub fn encode(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = CURSOR_ATTRIBUTES
+            .iter()
+            .filter_map(|name| {
+                Some((
+                    name.to_string(),
+                    self.0.get(*name)?.as_s().ok()?.clone().into(),
+                ))
+            })
+            .collect();
+        Base64UrlUnpadded::encode_string(serde_json::Value::Object(map).to_string().as_bytes())
+    }
+
+    /// `None` for anything `encode` did not produce.
+    pub fn decode(text: &str) -> Option<UserCursor> {
+        let bytes = Base64UrlUnpadded::decode_vec(text).ok()?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let object = value.as_object()?;
+        if object.len() != CURSOR_ATTRIBUTES.len() || object.get("gsi1pk")?.as_str()? != "USERS" {
+            return None;
+        }
+        let item = CURSOR_ATTRIBUTES
+            .iter()
+            .map(|name| Some((name.to_string(), s(object.get(*name)?.as_str()?))))
+            .collect::<Option<Item>>()?;
+        Some(UserCursor(item))
+    }
+}
+
+impl Store {
+    /// One page of users, newest first, from the listing index (no scan).
+    pub async fn list_users(
+        &self,
+        limit: i32,
+        after: Option<UserCursor>,
+    ) -> Result<(Vec<User>, Option<UserCursor>), StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("gsi1")
+            .key_condition_expression("gsi1pk = :users")
+            .expression_attribute_values(":users", s("USERS"))
+            .scan_index_forward(false)
+            .limit(limit)
+            .set_exclusive_start_key(after.map(|c| c.0))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        let users = out
+            .items()
+            .iter()
+            .cloned()
+            .map(user_from_item)
+            .collect::<Result<_, _>>()?;
+        Ok((users, out.last_evaluated_key.map(UserCursor)))
+    }
+
+    /// Applies `SET …` to an existing user and returns the user as it is now; `None` if there is
+    /// no such user.
+    async fn update_user(
+        &self,
+        id: i64,
+        set: &str,
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<Option<User>, StoreError> {
+        self.update_user_named(id, set, values, None).await
+    }
+
+    async fn update_user_named(
+        &self,
+        id: i64,
+        set: &str,
+        values: Vec<(&str, AttributeValue)>,
+        name: Option<(&str, &str)>,
+    ) -> Result<Option<User>, StoreError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(user_key(id)))
+            .update_expression(format!("SET {set}"))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        if let Some((placeholder, attribute)) = name {
+            request = request.expression_attribute_names(placeholder, attribute);
+        }
+        for (name, value) in values {
+            request = request.expression_attribute_values(name, value);
+        }
+        match request.send().await {
+            Ok(out) => out.attributes.map(user_from_item).transpose(),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
+        }
+    }
+
+    pub async fn set_full_name(
+        &self,
+        id: i64,
+        full_name: &str,
+        now: &str,
+    ) -> Result<Option<User>, StoreError> {
+        self.update_user(
+            id,
+            "full_name = :name, updated_at = :now",
+            vec![(":name", s(full_name)), (":now", s(now))],
+        )
+        .await
+    }
+
+    /// Activates or deactivates; deactivation also ends every token issued up to `now_ms`.
+    pub async fn set_active(
+        &self,
+        id: i64,
+        active: bool,
+        now: &str,
+        now_ms: i64,
+    ) -> Result<Option<User>, StoreError> {
+        let mut values = vec![(":active", AttributeValue::Bool(active)), (":now", s(now))];
+        let set = if active {
+            "is_active = :active, updated_at = :now"
+        } else {
+            values.push((":after", AttributeValue::N((now_ms + 1).to_string())));
+            "is_active = :active, updated_at = :now, tokens_valid_after_ms = :after"
+        };
+        self.update_user(id, set, values).await
+    }
+
+    pub async fn set_role(
+        &self,
+        id: i64,
+        role: Role,
+        now: &str,
+    ) -> Result<Option<User>, StoreError> {
+        // `role` is a DynamoDB reserved word.
+        let values = vec![(":role", s(role.as_str())), (":now", s(now))];
+        self.update_user_named(
+            id,
+            "#role = :role, updated_at = :now",
+            values,
+            Some(("#role", "role")),
+        )
+        .await
+    }
+
+    /// Removes the user and its email guard together. `false` if the user was already gone.
+    pub async fn delete_user(&self, user: &User) -> Result<bool, StoreError> {
+        let delete = |key: Item, must_exist: bool| {
+            let mut builder = aws_sdk_dynamodb::types::Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key));
+            if must_exist {
+                builder = builder
+                    .condition_expression("attribute_exists(#pk)")
+                    .expression_attribute_names("#pk", PARTITION_KEY);
+            }
+            TransactWriteItem::builder()
+                .delete(builder.build().expect("delete has table and key"))
+                .build()
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(delete(user_key(user.id), true))
+            .transact_items(delete(email_key(&user.email), false))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if !failed_conditions(&e).is_empty() && failed_conditions(&e)[0] => Ok(false),
+            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        }
     }
 }

@@ -1,0 +1,91 @@
+//! Text output: small aligned tables.
+
+use serde_json::Value;
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([h.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    let mut out = vec![line(headers.iter().map(|h| h.to_string()).collect())];
+    out.extend(rows.into_iter().map(line));
+    out.join("\n")
+}
+
+pub fn users(result: &Value) -> String {
+    let rows = result["users"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|u| {
+            ["id", "email", "full_name", "role", "created_at"]
+                .iter()
+                .map(|f| text(&u[*f]))
+                .collect()
+        })
+        .collect();
+    table(&["ID", "Email", "Name", "Role", "Created"], rows)
+}
+
+pub fn created_users(created: &[Value]) -> String {
+    let rows = created
+        .iter()
+        .map(|c| {
+            let user = &c["user"];
+            vec![
+                text(&user["id"]),
+                text(&user["email"]),
+                text(&c["password"]),
+                text(&user["role"]),
+                text(&user["full_name"]),
+            ]
+        })
+        .collect();
+    table(&["ID", "Email", "Password", "Role", "Name"], rows)
+}
+
+pub fn outbox(result: &Value) -> String {
+    let messages = result["messages"].as_array().cloned().unwrap_or_default();
+    if messages.is_empty() {
+        return "the outbox is empty".into();
+    }
+    messages
+        .iter()
+        .map(|m| {
+            format!(
+                "{}  to {}\nSubject: {}\n\n{}\n",
+                text(&m["created_at"]),
+                text(&m["to"]),
+                text(&m["subject"]),
+                text(&m["body"])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

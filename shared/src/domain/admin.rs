@@ -1,0 +1,166 @@
+//! Global roles and admin user management. Authorization reads the caller's role from the user
+//! record re-read on this request, so role changes apply at once.
+
+use crate::audit::AuditEvent;
+use crate::clock::format_timestamp;
+use crate::domain::auth::Caller;
+use crate::domain::users::{self, Registration, Role, User};
+use crate::error::AppError;
+use crate::store::UserCursor;
+use crate::App;
+
+pub const USER_NOT_FOUND: &str = "User not found";
+
+/// 403 unless the caller holds one of `roles`.
+pub fn require(caller: &Caller, roles: &[Role]) -> Result<(), AppError> {
+    if roles.contains(&caller.user.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Insufficient permissions".into()))
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound(USER_NOT_FOUND.into())
+}
+
+fn refuse_self(caller: &Caller, id: i64, action: &str) -> Result<(), AppError> {
+    if caller.user.id == id {
+        return Err(AppError::BadRequest(format!(
+            "Cannot {action} your own account. Ask another admin."
+        )));
+    }
+    Ok(())
+}
+
+fn audit(event: &str, caller: &Caller, target: i64) -> AuditEvent {
+    AuditEvent::new(event)
+        .actor_id(caller.user.id)
+        .target("user", target)
+}
+
+/// `GET /auth/users`: admins and moderators, newest first, one page at a time.
+pub async fn list(
+    app: &App,
+    caller: &Caller,
+    limit: i32,
+    after: Option<UserCursor>,
+) -> Result<(Vec<User>, Option<UserCursor>), AppError> {
+    require(caller, &[Role::Admin, Role::Moderator])?;
+    Ok(app.store.list_users(limit, after).await?)
+}
+
+/// `POST /auth/users`: admins create accounts whether or not registration is open; no
+/// verification mail, no sign-in.
+pub async fn create(
+    app: &App,
+    caller: &Caller,
+    registration: Registration,
+) -> Result<User, AppError> {
+    require(caller, &[Role::Admin])?;
+    let user = users::create_user(app, registration, false).await?;
+    audit("auth.user_created", caller, user.id).emit(app.clock.now());
+    Ok(user)
+}
+
+/// `GET /auth/users/{id}`: yourself, or anyone if you are an admin.
+pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<User, AppError> {
+    if caller.user.id == id {
+        return Ok(caller.user.clone());
+    }
+    if caller.user.role != Role::Admin {
+        return Err(AppError::Forbidden(
+            "Not authorized to view this user".into(),
+        ));
+    }
+    app.store.user(id).await?.ok_or_else(not_found)
+}
+
+/// `PATCH /auth/users/{id}?full_name=`: yourself, or anyone if you are an admin.
+pub async fn update_full_name(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    full_name: Option<String>,
+) -> Result<User, AppError> {
+    if caller.user.id != id && caller.user.role != Role::Admin {
+        return Err(AppError::Forbidden(
+            "Not authorized to update this user".into(),
+        ));
+    }
+    let full_name = full_name.ok_or_else(|| AppError::BadRequest("No fields to update".into()))?;
+    let now = app.clock.now();
+    let user = app
+        .store
+        .set_full_name(id, &full_name, &format_timestamp(now))
+        .await?
+        .ok_or_else(not_found)?;
+    audit("auth.user_updated", caller, id).emit(now);
+    Ok(user)
+}
+
+/// `PATCH /auth/users/{id}/activate|deactivate`: admins, never on themselves. Deactivation ends
+/// every token the user holds; re-activation does not bring them back.
+pub async fn set_active(
+    app: &App,
+    caller: &Caller,
+    id: i64,
+    active: bool,
+) -> Result<User, AppError> {
+    require(caller, &[Role::Admin])?;
+    if !active {
+        refuse_self(caller, id, "deactivate")?;
+    }
+    let now = app.clock.now();
+    let user = app
+        .store
+        .set_active(id, active, &format_timestamp(now), now.timestamp_millis())
+        .await?
+        .ok_or_else(not_found)?;
+    let event = if active {
+        "auth.user_activated"
+    } else {
+        "auth.user_deactivated"
+    };
+    audit(event, caller, id).emit(now);
+    Ok(user)
+}
+
+/// `PATCH /auth/users/{id}/role`: admins, never on themselves.
+pub async fn set_role(app: &App, caller: &Caller, id: i64, role: &str) -> Result<User, AppError> {
+    require(caller, &[Role::Admin])?;
+    let role = parse_role(role)?;
+    if caller.user.id == id {
+        return Err(AppError::BadRequest(
+            "Cannot change your own role. Ask another admin.".into(),
+        ));
+    }
+    let now = app.clock.now();
+    let user = app
+        .store
+        .set_role(id, role, &format_timestamp(now))
+        .await?
+        .ok_or_else(not_found)?;
+    audit("auth.role_changed", caller, id)
+        .detail(format!("new_role={}", role.as_str()))
+        .emit(now);
+    Ok(user)
+}
+
+pub fn parse_role(role: &str) -> Result<Role, AppError> {
+    Role::parse(role).ok_or_else(|| {
+        AppError::BadRequest("Invalid role. Must be one of: ['admin', 'moderator', 'user']".into())
+    })
+}
+
+/// `DELETE /auth/users/{id}`: admins, never themselves. The user and its email guard go together.
+pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError> {
+    require(caller, &[Role::Admin])?;
+    refuse_self(caller, id, "delete")?;
+    let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    if !app.store.delete_user(&user).await? {
+        return Err(not_found());
+    }
+    audit("auth.user_deleted", caller, id).emit(app.clock.now());
+    Ok(())
+}
