@@ -37,6 +37,7 @@ pub struct Settings {
     /// Gateway); otherwise API Gateway's `sourceIp`.
     pub trust_proxy_headers: bool,
     pub mailer: Mailer,
+    pub invite_acceptance_mode: crate::domain::invites::AcceptanceMode,
 }
 
 /// Where mail goes. `outbox` (the only one so far) stores each message in the table for 24 h,
@@ -120,6 +121,11 @@ impl Settings {
             lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
             mailer: parse(&get, "MAILER", Mailer::Outbox)?,
+            invite_acceptance_mode: parse(
+                &get,
+                "INVITE_ACCEPTANCE_MODE",
+                crate::domain::invites::AcceptanceMode::Email,
+            )?,
             app_env,
         })
     }

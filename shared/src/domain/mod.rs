@@ -3,9 +3,11 @@
 pub mod admin;
 pub mod auth;
 pub mod email;
+pub mod invites;
 pub mod limits;
 pub mod mail;
 pub mod one_time;
+pub mod orgs;
 pub mod password;
 pub mod recovery;
 pub mod tokens;

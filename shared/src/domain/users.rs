@@ -4,7 +4,7 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::email::Email;
 use crate::domain::password;
-use crate::domain::{mail, recovery};
+use crate::domain::{invites, mail, recovery};
 use crate::error::AppError;
 use crate::store::CreateUserOutcome;
 use crate::App;
@@ -169,5 +169,6 @@ pub async fn register(app: &App, registration: Registration) -> Result<User, App
         .actor_email(&user.email)
         .target("user", user.id)
         .emit(app.clock.now());
+    invites::accept_pending_for(app, &user).await?;
     Ok(user)
 }

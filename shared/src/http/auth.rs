@@ -6,6 +6,7 @@ use super::{
 };
 use crate::domain::auth;
 use crate::domain::email::Email;
+use crate::domain::invites;
 use crate::domain::limits::{self, Route};
 use crate::domain::password;
 use crate::domain::recovery::{self, Resend};
@@ -29,6 +30,7 @@ pub enum AuthRoute {
     PasswordResetConfirm,
     VerifyEmail,
     ResendVerification,
+    AcceptInvite,
 }
 
 pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
@@ -71,6 +73,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             AuthRoute::PasswordResetConfirm => password_reset_confirm(app, &req).await,
             AuthRoute::VerifyEmail => verify_email(app, &req).await,
             AuthRoute::ResendVerification => resend_verification(app, &req).await,
+            AuthRoute::AcceptInvite => accept_invite(app, &req).await,
         },
         Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
         Matched::NotFound => Ok(not_found()),
@@ -88,7 +91,7 @@ async fn rate_limit(app: &App, req: &Request, route: Route) -> Result<(), AppErr
     .await
 }
 
-fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
+pub(super) fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
     let raw = fields.required_str(name)?;
     match Email::parse(&raw) {
         Ok(email) => Some(email),
@@ -239,4 +242,18 @@ async fn resend_verification(app: &App, req: &Request) -> Result<Response<Body>,
         Resend::AlreadyVerified => "already_verified",
     };
     Ok(json_response(StatusCode::OK, &json!({ "status": status })))
+}
+
+async fn accept_invite(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let caller = caller(app, req).await?;
+    let mut fields = json_object(req)?;
+    let token = fields.required_str("token");
+    fields.finish()?;
+    let invite = invites::accept(
+        app,
+        &caller,
+        &token.expect("finish() reports a missing token"),
+    )
+    .await?;
+    Ok(json_response(StatusCode::OK, &invite))
 }

@@ -2,6 +2,7 @@
 //! status code and a JSON body. Nothing a client sends can turn into a 500.
 
 pub mod auth;
+pub mod orgs;
 mod request;
 mod router;
 pub mod users;

@@ -122,6 +122,77 @@ impl Fields {
         }
     }
 
+    pub fn optional_bool(&mut self, name: &str) -> Option<bool> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                self.errors.push(FieldError::new(
+                    "bool_type",
+                    &["body", name],
+                    "Input should be a valid boolean",
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn required_int(&mut self, name: &str) -> Option<i64> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => {
+                self.errors.push(FieldError::new(
+                    "missing",
+                    &["body", name],
+                    "Field required",
+                ));
+                None
+            }
+            Some(value) => match value.as_i64() {
+                Some(n) => Some(n),
+                None => {
+                    self.errors.push(FieldError::new(
+                        "int_type",
+                        &["body", name],
+                        "Input should be a valid integer",
+                    ));
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn required_int_list(&mut self, name: &str) -> Option<Vec<i64>> {
+        match self.map.get(name) {
+            None | Some(Value::Null) => {
+                self.errors.push(FieldError::new(
+                    "missing",
+                    &["body", name],
+                    "Field required",
+                ));
+                None
+            }
+            Some(Value::Array(items)) => {
+                let numbers: Option<Vec<i64>> = items.iter().map(Value::as_i64).collect();
+                if numbers.is_none() {
+                    self.errors.push(FieldError::new(
+                        "int_type",
+                        &["body", name],
+                        "Input should be a list of integers",
+                    ));
+                }
+                numbers
+            }
+            Some(_) => {
+                self.errors.push(FieldError::new(
+                    "list_type",
+                    &["body", name],
+                    "Input should be a valid list",
+                ));
+                None
+            }
+        }
+    }
+
     /// Records a problem found while parsing a field's value.
     pub fn reject(&mut self, error: FieldError) {
         self.errors.push(error);

@@ -1,11 +1,13 @@
 //! The only code that knows DynamoDB: item keys, attribute names, conditions and transactions.
 
 mod limits;
+mod orgs;
 mod schema;
 mod tokens;
 mod users;
 
 pub use limits::{FailureCount, RateSlots};
+pub use orgs::{AcceptOutcome, AddMemberOutcome, MemberChange, OrgPartition};
 pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use users::{CreateUserOutcome, UserCursor};
 

@@ -1,0 +1,494 @@
+//! Organizations, their members and roles. An org always has exactly one owner, and only
+//! `transfer-ownership` changes who it is; org admins manage members up to their own rank.
+
+use crate::audit::AuditEvent;
+use crate::clock::format_timestamp;
+use crate::domain::auth::Caller;
+use crate::domain::users::{Role, User};
+use crate::error::AppError;
+use crate::store::{AddMemberOutcome, MemberChange};
+use crate::App;
+use serde::{Deserialize, Serialize};
+
+pub const INSUFFICIENT: &str = "Insufficient organization permissions";
+pub const NOT_FOUND: &str = "Organization not found";
+pub const MEMBER_NOT_FOUND: &str = "Member not found";
+pub const OWNER_NOT_GRANTABLE: &str = "Role 'owner' cannot be granted; use transfer-ownership";
+const MAX_NAME_CHARS: usize = 200;
+const MAX_SLUG_CHARS: usize = 63;
+const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgRole {
+    Member,
+    Admin,
+    Owner,
+}
+
+impl OrgRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Member => "member",
+            OrgRole::Admin => "admin",
+            OrgRole::Owner => "owner",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrgRole> {
+        [OrgRole::Member, OrgRole::Admin, OrgRole::Owner]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+/// `OrgResponse`, also the stored record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Org {
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub is_active: bool,
+    pub id: i64,
+    pub created_at: String,
+    pub updated_at: Option<String>,
+}
+
+/// `MemberResponse`, also the stored record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Membership {
+    pub id: i64,
+    pub organization_id: i64,
+    pub user_id: i64,
+    pub role: OrgRole,
+    pub joined_at: String,
+}
+
+/// `MemberDetailResponse`.
+#[derive(Debug, Serialize)]
+pub struct MemberDetail {
+    pub user_id: i64,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub role: OrgRole,
+    pub joined_at: String,
+}
+
+/// `UserMembershipResponse`.
+#[derive(Debug, Serialize)]
+pub struct UserMembership {
+    pub user_id: i64,
+    pub org_name: String,
+    pub org_slug: String,
+    pub role: OrgRole,
+}
+
+/// The caller's standing in an org they belong to.
+pub struct Access {
+    pub org: Org,
+    pub role: OrgRole,
+}
+
+fn forbidden() -> AppError {
+    AppError::Forbidden(INSUFFICIENT.into())
+}
+
+/// The org and the caller's role in it, if they hold at least `needed`. Anyone else gets the
+/// same 403 whether or not the org exists.
+pub async fn access(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    needed: OrgRole,
+) -> Result<Access, AppError> {
+    let (org, membership) = app.store.org_and_membership(org_id, caller.user.id).await?;
+    match (org, membership) {
+        (Some(org), Some(m)) if m.role >= needed => Ok(Access { org, role: m.role }),
+        _ => Err(forbidden()),
+    }
+}
+
+/// The role a request asks to grant: valid, never `owner`, and not above the granter's rank.
+pub fn grantable_role(text: &str, granter: OrgRole) -> Result<OrgRole, AppError> {
+    let role = OrgRole::parse(text).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Invalid role: {text}. Valid: ['admin', 'member', 'owner']"
+        ))
+    })?;
+    if role == OrgRole::Owner {
+        return Err(AppError::BadRequest(OWNER_NOT_GRANTABLE.into()));
+    }
+    if role > granter {
+        return Err(AppError::Forbidden(format!(
+            "Cannot grant role '{}' — your role is '{}'.",
+            role.as_str(),
+            granter.as_str()
+        )));
+    }
+    Ok(role)
+}
+
+pub struct NewOrg {
+    pub name: String,
+    pub slug: String,
+    pub description: Option<String>,
+    pub is_active: bool,
+}
+
+pub fn check_slug(slug: &str) -> Result<(), AppError> {
+    let valid = !slug.is_empty()
+        && slug.len() <= MAX_SLUG_CHARS
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if valid {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(
+            "Invalid slug format. Must be lowercase alphanumeric with hyphens, cannot start or end with a hyphen.".into(),
+        ))
+    }
+}
+
+/// Length limits the system we replace lacked: `Some(problem)` names the field and the limit.
+pub fn too_long(name: &str, description: Option<&str>) -> Option<(&'static str, usize)> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Some(("name", MAX_NAME_CHARS));
+    }
+    description
+        .filter(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
+        .map(|_| ("description", MAX_DESCRIPTION_CHARS))
+}
+
+/// `POST /orgs`: the creator becomes the owner; org, slug guard and membership are one write.
+pub async fn create(app: &App, caller: &Caller, new: NewOrg) -> Result<Org, AppError> {
+    check_slug(&new.slug)?;
+    let now = format_timestamp(app.clock.now());
+    let org = Org {
+        name: new.name,
+        slug: new.slug,
+        description: new.description,
+        is_active: new.is_active,
+        id: app.store.next_id("org").await?,
+        created_at: now.clone(),
+        updated_at: None,
+    };
+    let owner = Membership {
+        id: app.store.next_id("membership").await?,
+        organization_id: org.id,
+        user_id: caller.user.id,
+        role: OrgRole::Owner,
+        joined_at: now,
+    };
+    if !app.store.create_org(&org, &owner).await? {
+        return Err(AppError::BadRequest(
+            "Organization slug already taken".into(),
+        ));
+    }
+    AuditEvent::new("auth.org_created")
+        .actor_id(caller.user.id)
+        .target("org", org.id)
+        .emit(app.clock.now());
+    Ok(org)
+}
+
+/// `GET /orgs`: the orgs the caller belongs to.
+pub async fn mine(app: &App, caller: &Caller) -> Result<Vec<Org>, AppError> {
+    let memberships = app.store.memberships_of(caller.user.id).await?;
+    let ids: Vec<i64> = memberships.iter().map(|m| m.organization_id).collect();
+    Ok(app.store.orgs(&ids).await?)
+}
+
+/// `GET /orgs/all`: global admins only.
+pub async fn all(app: &App, caller: &Caller) -> Result<Vec<Org>, AppError> {
+    crate::domain::admin::require(caller, &[Role::Admin])?;
+    Ok(app.store.all_orgs().await?)
+}
+
+/// `GET /orgs/memberships`: global admins only; every membership with its org's name.
+pub async fn all_memberships(app: &App, caller: &Caller) -> Result<Vec<UserMembership>, AppError> {
+    crate::domain::admin::require(caller, &[Role::Admin])?;
+    let mut out = Vec::new();
+    for org in app.store.all_orgs().await? {
+        for m in app.store.org_partition(org.id).await?.members {
+            out.push(UserMembership {
+                user_id: m.user_id,
+                org_name: org.name.clone(),
+                org_slug: org.slug.clone(),
+                role: m.role,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `PATCH /orgs/{id}?name=&description=`: org admins and the owner.
+pub async fn update(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    name: Option<String>,
+    description: Option<String>,
+) -> Result<Org, AppError> {
+    access(app, caller, org_id, OrgRole::Admin).await?;
+    if name.is_none() && description.is_none() {
+        return Err(AppError::BadRequest("No fields to update".into()));
+    }
+    let now = app.clock.now();
+    let org = app
+        .store
+        .update_org(
+            org_id,
+            name.as_deref(),
+            description.as_deref(),
+            &format_timestamp(now),
+        )
+        .await?
+        .ok_or_else(|| AppError::NotFound(NOT_FOUND.into()))?;
+    AuditEvent::new("auth.org_updated")
+        .actor_id(caller.user.id)
+        .target("org", org_id)
+        .emit(now);
+    Ok(org)
+}
+
+/// `DELETE /orgs/{id}`: the owner, or a global admin even when not a member. Memberships,
+/// invites and the slug go with the org.
+pub async fn delete(app: &App, caller: &Caller, org_id: i64) -> Result<(), AppError> {
+    if caller.user.role != Role::Admin {
+        access(app, caller, org_id, OrgRole::Owner).await?;
+    }
+    if !app.store.delete_org(org_id).await? {
+        return Err(AppError::NotFound(NOT_FOUND.into()));
+    }
+    AuditEvent::new("auth.org_deleted")
+        .actor_id(caller.user.id)
+        .target("org", org_id)
+        .emit(app.clock.now());
+    Ok(())
+}
+
+/// `POST /orgs/{id}/transfer-ownership`: the owner hands over to a member and becomes admin,
+/// in one transaction; of parallel transfers, one wins.
+pub async fn transfer_ownership(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    to: i64,
+) -> Result<(), AppError> {
+    access(app, caller, org_id, OrgRole::Owner).await?;
+    if to == caller.user.id {
+        return Err(AppError::BadRequest(
+            "Cannot transfer ownership to yourself".into(),
+        ));
+    }
+    if !app.store.is_member(org_id, to).await? {
+        return Err(AppError::BadRequest(
+            "Target user is not a member of this organization".into(),
+        ));
+    }
+    if !app
+        .store
+        .transfer_ownership(org_id, caller.user.id, to)
+        .await?
+    {
+        // The caller stopped being the owner (a parallel transfer) or the target left meanwhile.
+        return Err(AppError::Conflict(
+            "Ownership changed meanwhile; reload and try again".into(),
+        ));
+    }
+    AuditEvent::new("auth.org_ownership_transferred")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", to)
+        .emit(app.clock.now());
+    Ok(())
+}
+
+/// `GET /orgs/{id}/members` and `…/members/details`: any member.
+pub async fn members(app: &App, caller: &Caller, org_id: i64) -> Result<Vec<Membership>, AppError> {
+    let partition = app.store.org_partition(org_id).await?;
+    let is_member = partition.org.is_some()
+        && partition
+            .members
+            .iter()
+            .any(|m| m.user_id == caller.user.id);
+    if !is_member {
+        return Err(forbidden());
+    }
+    Ok(partition.members)
+}
+
+pub async fn member_details(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+) -> Result<Vec<MemberDetail>, AppError> {
+    let members = members(app, caller, org_id).await?;
+    let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
+    let users: Vec<User> = app.store.users(&ids).await?;
+    Ok(members
+        .into_iter()
+        .map(|m| {
+            let user = users.iter().find(|u| u.id == m.user_id);
+            MemberDetail {
+                user_id: m.user_id,
+                email: user.map(|u| u.email.clone()),
+                full_name: user.and_then(|u| u.full_name.clone()),
+                role: m.role,
+                joined_at: m.joined_at,
+            }
+        })
+        .collect())
+}
+
+/// Adds one member; `Err` says why not, in the words of the API.
+async fn add_one(
+    app: &App,
+    org_id: i64,
+    user_id: i64,
+    role: OrgRole,
+) -> Result<Membership, AppError> {
+    let membership = Membership {
+        id: app.store.next_id("membership").await?,
+        organization_id: org_id,
+        user_id,
+        role,
+        joined_at: format_timestamp(app.clock.now()),
+    };
+    match app.store.add_member(&membership).await? {
+        AddMemberOutcome::Added => Ok(membership),
+        AddMemberOutcome::AlreadyMember => Err(AppError::BadRequest(
+            "User is already a member of this organization".into(),
+        )),
+        AddMemberOutcome::UnknownUser => Err(AppError::NotFound("User not found".into())),
+        AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => {
+            Err(AppError::NotFound(NOT_FOUND.into()))
+        }
+    }
+}
+
+/// `POST /orgs/{id}/members?user_id=&role=`: org admins and the owner.
+pub async fn add_member(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> Result<Membership, AppError> {
+    let access = access(app, caller, org_id, OrgRole::Admin).await?;
+    let role = grantable_role(role, access.role)?;
+    let membership = add_one(app, org_id, user_id, role).await?;
+    AuditEvent::new("auth.member_added")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", user_id)
+        .emit(app.clock.now());
+    Ok(membership)
+}
+
+/// What a bulk add did not do, and why.
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    pub user_id: i64,
+    pub reason: &'static str,
+}
+
+/// `POST /orgs/{id}/members/bulk`: adds whom it can and reports the rest.
+pub async fn add_members(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    user_ids: &[i64],
+    role: &str,
+) -> Result<(Vec<Membership>, Vec<Skipped>), AppError> {
+    let access = access(app, caller, org_id, OrgRole::Admin).await?;
+    let role = grantable_role(role, access.role)?;
+    let mut added = Vec::new();
+    let mut skipped = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for &user_id in user_ids {
+        if !seen.insert(user_id) {
+            skipped.push(Skipped {
+                user_id,
+                reason: "duplicate",
+            });
+            continue;
+        }
+        match add_one(app, org_id, user_id, role).await {
+            Ok(membership) => added.push(membership),
+            Err(AppError::BadRequest(_)) => skipped.push(Skipped {
+                user_id,
+                reason: "already_member",
+            }),
+            Err(AppError::NotFound(m)) if m == "User not found" => skipped.push(Skipped {
+                user_id,
+                reason: "unknown_user",
+            }),
+            Err(other) => return Err(other),
+        }
+    }
+    AuditEvent::new("auth.members_bulk_added")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .detail(format!("Added {} members", added.len()))
+        .emit(app.clock.now());
+    Ok((added, skipped))
+}
+
+/// `PATCH /orgs/{id}/members/{user_id}?role=`: never the owner's role, never to `owner`.
+pub async fn change_role(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    user_id: i64,
+    role: &str,
+) -> Result<Membership, AppError> {
+    let access = access(app, caller, org_id, OrgRole::Admin).await?;
+    let role = grantable_role(role, access.role)?;
+    let membership = match app.store.set_member_role(org_id, user_id, role).await? {
+        MemberChange::Done(Some(m)) => m,
+        MemberChange::Done(None) | MemberChange::NotFound => {
+            return Err(AppError::NotFound(MEMBER_NOT_FOUND.into()))
+        }
+        MemberChange::IsOwner => {
+            return Err(AppError::Forbidden(
+                "Cannot change the owner's role; use transfer-ownership".into(),
+            ))
+        }
+    };
+    AuditEvent::new("auth.member_role_updated")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", user_id)
+        .detail(format!("Role changed to {}", role.as_str()))
+        .emit(app.clock.now());
+    Ok(membership)
+}
+
+/// `DELETE /orgs/{id}/members/{user_id}`: never the owner.
+pub async fn remove_member(
+    app: &App,
+    caller: &Caller,
+    org_id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
+    access(app, caller, org_id, OrgRole::Admin).await?;
+    match app.store.remove_member(org_id, user_id).await? {
+        MemberChange::Done(_) => {}
+        MemberChange::NotFound => return Err(AppError::NotFound(MEMBER_NOT_FOUND.into())),
+        MemberChange::IsOwner => {
+            return Err(AppError::Forbidden(
+                "Cannot remove the organization owner".into(),
+            ))
+        }
+    }
+    AuditEvent::new("auth.member_removed")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", user_id)
+        .emit(app.clock.now());
+    Ok(())
+}
