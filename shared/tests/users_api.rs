@@ -4,6 +4,7 @@ mod support;
 
 use lambda_http::http::Method;
 use serde_json::json;
+use shared::domain::users::Role;
 use support::{AuditCapture, TestApp, PASSWORD};
 
 /// An app with an admin (id 1, the first user), a moderator (2), a user (3) and a target (4).
@@ -17,19 +18,10 @@ struct Cast {
 
 async fn cast() -> Cast {
     let t = TestApp::new().await;
-    let admin = t.user_with_token("admin@example.com").await;
-    let moderator = t.user_with_token("mod@example.com").await;
-    let user = t.user_with_token("user@example.com").await;
-    let target = t.user_with_token("target@example.com").await;
-    let promoted = t
-        .call(
-            Method::PATCH,
-            "/api/v1/auth/users/2/role",
-            Some(&admin),
-            Some(r#"{"role": "moderator"}"#),
-        )
-        .await;
-    assert_eq!(promoted.status, 200, "{:?}", promoted.body);
+    let (_, admin) = t.quick_user("admin@example.com", Role::Admin).await;
+    let (_, moderator) = t.quick_user("mod@example.com", Role::Moderator).await;
+    let (_, user) = t.quick_user("user@example.com", Role::User).await;
+    let (_, target) = t.quick_user("target@example.com", Role::User).await;
     Cast {
         t,
         admin,
@@ -560,5 +552,124 @@ async fn seed_commands_return_typed_results_and_errors() {
     assert_eq!(
         kind(run(json!({ "no": "command" })).await),
         Some(SeedErrorKind::BadCommand)
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_user_respects_their_orgs() {
+    let c = cast().await;
+    let t = &c.t;
+    let create = |slug: &str| format!(r#"{{"name": "{slug}", "slug": "{slug}"}}"#);
+    // The target owns "shared" (with the user in it) and "solo" (alone), and is a member of the
+    // user's "club", where it has a pending invite out.
+    assert_eq!(
+        t.call(
+            Method::POST,
+            "/api/v1/orgs",
+            Some(&c.target),
+            Some(&create("shared"))
+        )
+        .await
+        .status,
+        201
+    );
+    t.call(
+        Method::POST,
+        "/api/v1/orgs/1/members?user_id=3",
+        Some(&c.target),
+        None,
+    )
+    .await;
+    t.call(
+        Method::POST,
+        "/api/v1/orgs",
+        Some(&c.target),
+        Some(&create("solo")),
+    )
+    .await;
+    t.call(
+        Method::POST,
+        "/api/v1/orgs",
+        Some(&c.user),
+        Some(&create("club")),
+    )
+    .await;
+    t.call(
+        Method::POST,
+        "/api/v1/orgs/3/members?user_id=4&role=admin",
+        Some(&c.user),
+        None,
+    )
+    .await;
+    let invite = t
+        .call(
+            Method::POST,
+            "/api/v1/orgs/3/invites",
+            Some(&c.target),
+            Some(r#"{"email": "friend@example.com"}"#),
+        )
+        .await;
+    assert_eq!(invite.status, 201);
+
+    let refused = t
+        .call(Method::DELETE, "/api/v1/auth/users/4", Some(&c.admin), None)
+        .await;
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.detail().as_str().unwrap().contains("'shared'"),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(
+        t.get_with_token("/api/v1/auth/me", &c.target).await.status,
+        200,
+        "nothing was deleted"
+    );
+
+    let handed_over = t
+        .call(
+            Method::POST,
+            "/api/v1/orgs/1/transfer-ownership",
+            Some(&c.target),
+            Some(r#"{"user_id": 3}"#),
+        )
+        .await;
+    assert_eq!(handed_over.status, 200);
+    assert_eq!(
+        t.call(Method::DELETE, "/api/v1/auth/users/4", Some(&c.admin), None)
+            .await
+            .status,
+        204
+    );
+
+    let all = t
+        .call(Method::GET, "/api/v1/orgs/all", Some(&c.admin), None)
+        .await;
+    let slugs: Vec<&str> = all
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        ["club", "shared"],
+        "the org the user was alone in went with them"
+    );
+    for org_id in [1, 3] {
+        let members = t.app.store.org_partition(org_id).await.unwrap();
+        assert!(
+            !members.members.iter().any(|m| m.user_id == 4),
+            "org {org_id} keeps no membership of theirs"
+        );
+    }
+    let club_invites = t
+        .call(Method::GET, "/api/v1/orgs/3/invites", Some(&c.user), None)
+        .await;
+    assert_eq!(
+        club_invites.body,
+        json!([]),
+        "their pending invite was revoked"
     );
 }

@@ -4,6 +4,8 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::auth::Caller;
+use crate::domain::invites::InviteStatus;
+use crate::domain::orgs::OrgRole;
 use crate::domain::users::{self, Registration, Role, User};
 use crate::error::AppError;
 use crate::store::UserCursor;
@@ -153,11 +155,54 @@ pub fn parse_role(role: &str) -> Result<Role, AppError> {
     })
 }
 
-/// `DELETE /auth/users/{id}`: admins, never themselves. The user and its email guard go together.
+/// `DELETE /auth/users/{id}`: admins, never themselves. Refused (409) while the user is the
+/// owner of an org with other members; orgs where they are alone go with them, as do their
+/// memberships and the pending invites they sent. The user and its email guard go last,
+/// together, so a failure on the way leaves an account that can be deleted again.
 pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError> {
     require(caller, &[Role::Admin])?;
     refuse_self(caller, id, "delete")?;
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    let mut partitions = Vec::new();
+    for membership in app.store.memberships_of(id).await? {
+        let partition = app.store.org_partition(membership.organization_id).await?;
+        let Some(org) = &partition.org else { continue };
+        let is_owner = partition
+            .members
+            .iter()
+            .any(|m| m.user_id == id && m.role == OrgRole::Owner);
+        if is_owner && partition.members.len() > 1 {
+            return Err(AppError::Conflict(format!(
+                "User owns organization '{}', which has other members: transfer its ownership or delete it first",
+                org.slug
+            )));
+        }
+        partitions.push((is_owner, partition));
+    }
+    let now = app.clock.now().timestamp();
+    for (is_owner, partition) in partitions {
+        let org_id = partition
+            .org
+            .as_ref()
+            .map(|o| o.id)
+            .expect("kept only orgs that exist");
+        if is_owner {
+            app.store.delete_org(org_id).await?;
+            AuditEvent::new("auth.org_deleted")
+                .actor_id(caller.user.id)
+                .target("org", org_id)
+                .emit(app.clock.now());
+            continue;
+        }
+        app.store.remove_member(org_id, id).await?;
+        for invite in partition
+            .invites
+            .iter()
+            .filter(|i| i.invited_by == id && i.status == InviteStatus::Pending)
+        {
+            app.store.revoke_invite(invite, now).await?;
+        }
+    }
     if !app.store.delete_user(&user).await? {
         return Err(not_found());
     }

@@ -59,6 +59,11 @@ pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
             "/api/v1/auth/resend-verification",
             AuthRoute::ResendVerification,
         ),
+        (
+            Method::POST,
+            "/api/v1/auth/accept-invite",
+            AuthRoute::AcceptInvite,
+        ),
     ])
 });
 

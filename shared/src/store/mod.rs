@@ -102,7 +102,7 @@ impl Store {
     }
 
     /// The next value of a named atomic counter, starting at 1.
-    pub(crate) async fn next_id(&self, counter: &str) -> Result<i64, StoreError> {
+    pub async fn next_id(&self, counter: &str) -> Result<i64, StoreError> {
         let out = self
             .client
             .update_item()

@@ -79,11 +79,15 @@ impl TestApp {
         }
         let request = builder.body(body).unwrap();
         // The function API Gateway (and cargo-lambda's router) would send the path to.
-        let users_route = path == "/api/v1/auth/users"
-            || path.starts_with("/api/v1/auth/users/")
-            || path.starts_with("/api/v1/auth/users?");
-        let response = if users_route {
+        let under = |prefix: &str| {
+            path == prefix
+                || path.starts_with(&format!("{prefix}/"))
+                || path.starts_with(&format!("{prefix}?"))
+        };
+        let response = if under("/api/v1/auth/users") {
             shared::http::users::handle(&self.app, request).await
+        } else if under("/api/v1/orgs") {
+            shared::http::orgs::handle(&self.app, request).await
         } else {
             shared::http::auth::handle(&self.app, request).await
         };
@@ -336,5 +340,50 @@ impl TestApp {
         ];
         self.send(Method::POST, path, &headers, Body::Text(json.into()))
             .await
+    }
+}
+
+impl TestApp {
+    /// A user written straight to the store with a shared password hash (so a test can make
+    /// many without paying Argon2 for each) and a token issued for it: (id, token).
+    pub async fn quick_user(
+        &self,
+        email: &str,
+        role: shared::domain::users::Role,
+    ) -> (i64, String) {
+        static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let hashed_password = HASH
+            .get_or_init(|| shared::domain::password::hash(PASSWORD.into()))
+            .await
+            .clone();
+        let id = self.app.store.next_id("user").await.unwrap();
+        let user = shared::domain::users::User {
+            id,
+            email: email.to_string(),
+            full_name: Some(format!("Quick {id}")),
+            hashed_password,
+            is_active: true,
+            is_verified: false,
+            role,
+            last_login: None,
+            created_at: shared::clock::format_timestamp(shared::Clock::now(&self.clock)),
+            updated_at: None,
+            tokens_valid_after_ms: None,
+            reset_token_hash: None,
+            verification_token_hash: None,
+        };
+        assert!(matches!(
+            self.app
+                .store
+                .create_user(&user, false, None)
+                .await
+                .unwrap(),
+            shared::store::CreateUserOutcome::Created
+        ));
+        let (token, _) = self
+            .app
+            .tokens
+            .issue(&user, shared::Clock::now(&self.clock));
+        (id, token)
     }
 }
