@@ -1,6 +1,6 @@
 # The two commands: `make serve` runs the API on http://localhost:8000 over DynamoDB Local;
 # `make test` runs every test. Both install what they need into .local/ the first time.
-.PHONY: serve test stop reset lint fmt timing
+.PHONY: serve test stop reset lint fmt timing validate build deploy
 
 serve:
 	@bash infra/serve.sh
@@ -26,3 +26,16 @@ fmt:
 # Median latency of the enumeration-sensitive cases against a local stack of its own (prints only).
 timing:
 	@bash infra/timing.sh
+
+# The SAM template: cfn-lint and `sam validate --lint`, offline (part of `make test`).
+validate:
+	@bash infra/sam.sh validate
+
+# `sam build`: every function with cargo-lambda (release, x86_64) into .aws-sam/build.
+build:
+	@bash infra/sam.sh build
+
+# `sam deploy --config-env $(ENV)` (dev or prod, from samconfig.toml); needs AWS credentials.
+ENV ?= dev
+deploy:
+	@ENV=$(ENV) bash infra/sam.sh deploy

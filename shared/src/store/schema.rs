@@ -42,8 +42,27 @@ fn string_attribute(name: &str) -> AttributeDefinition {
         .expect("attribute definition has its required fields")
 }
 
-/// Creates the table (on-demand, keys, GSIs) and turns on TTL; safe to run again.
+/// Creates the table (on-demand, keys, GSIs) and turns on TTL; safe to run again. An existing
+/// table is only described, so on AWS (where the template creates it) this needs no rights to
+/// create or change tables.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    let exists = match client.describe_table().table_name(table).send().await {
+        Ok(_) => true,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            false
+        }
+        Err(e) => return Err(StoreError::from_sdk("DescribeTable", e)),
+    };
+    if !exists {
+        create_table(client, table).await?;
+    }
+    ensure_ttl(client, table).await
+}
+
+async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let mut request = client
         .create_table()
         .table_name(table)
@@ -71,14 +90,20 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
             );
     }
     match request.send().await {
-        Ok(_) => {}
+        Ok(_) => Ok(()),
+        // Created by someone else meanwhile.
         Err(err)
             if err
                 .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) => {}
-        Err(err) => return Err(StoreError::from_sdk("CreateTable", err)),
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            Ok(())
+        }
+        Err(err) => Err(StoreError::from_sdk("CreateTable", err)),
     }
+}
 
+async fn ensure_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
     let ttl = client
         .describe_time_to_live()
         .table_name(table)
