@@ -37,12 +37,7 @@ struct Target {
     )]
     endpoint: String,
     /// The seed function's name: `seed` locally; on AWS the stack's `SeedFunctionName` output.
-    #[arg(
-        long,
-        global = true,
-        env = "GATEHOUSE_SEED_FUNCTION",
-        default_value = "seed"
-    )]
+    #[arg(long, global = true, env = "GATEHOUSE_SEED_FUNCTION", default_value = "seed")]
     function_name: String,
     /// AWS region (with --aws); defaults to the AWS settings of the environment.
     #[arg(long, global = true)]
@@ -127,20 +122,14 @@ impl AuthCommand {
             } => (
                 json!({ "command": "create-test-users", "count": count, "prefix": prefix,
                         "domain": domain, "password": password }),
-                |r| {
-                    output::created_users(
-                        r["users"].as_array().map(Vec::as_slice).unwrap_or_default(),
-                    )
-                },
+                |r| output::created_users(r["users"].as_array().map(Vec::as_slice).unwrap_or_default()),
             ),
             AuthCommand::ListUsers => (json!({ "command": "list-users" }), output::users),
             AuthCommand::PromoteUser { email, role } => (
                 json!({ "command": "promote-user", "email": email, "role": role }),
                 |r| r["message"].as_str().unwrap_or_default().to_string(),
             ),
-            AuthCommand::Outbox { to } => {
-                (json!({ "command": "outbox", "to": to }), output::outbox)
-            }
+            AuthCommand::Outbox { to } => (json!({ "command": "outbox", "to": to }), output::outbox),
             AuthCommand::Ping => (json!({ "command": "ping" }), |r| {
                 format!("pong (table {})", r["table"].as_str().unwrap_or("?"))
             }),

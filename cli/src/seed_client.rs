@@ -15,8 +15,7 @@ pub struct SeedClient {
 impl SeedClient {
     pub async fn new(target: &Target) -> Self {
         let local_endpoint = (!target.aws).then_some(target.endpoint.as_str());
-        let mut config =
-            aws_sdk_lambda::config::Builder::from(&shared::aws::sdk_config(local_endpoint).await);
+        let mut config = aws_sdk_lambda::config::Builder::from(&shared::aws::sdk_config(local_endpoint).await);
         if let Some(region) = &target.region {
             config = config.region(aws_sdk_lambda::config::Region::new(region.clone()));
         }
@@ -62,10 +61,7 @@ impl SeedClient {
         match serde_json::from_slice::<SeedReply>(bytes) {
             Ok(SeedReply::Ok { result }) => Ok(result),
             Ok(SeedReply::Error { message, .. }) => Err(message),
-            Err(e) => Err(format!(
-                "unexpected reply from '{}': {e}",
-                self.function_name
-            )),
+            Err(e) => Err(format!("unexpected reply from '{}': {e}", self.function_name)),
         }
     }
 }

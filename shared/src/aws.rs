@@ -23,8 +23,8 @@ pub async fn sdk_config(endpoint: Option<&str>) -> SdkConfig {
         .http_client(http)
         .timeout_config(timeouts);
     if let Some(url) = endpoint {
-        let region = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
-            .or_else(Region::new("us-east-1"));
+        let region =
+            RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new()).or_else(Region::new("us-east-1"));
         loader = loader
             .endpoint_url(url)
             .region(region)

@@ -53,9 +53,7 @@ impl FromStr for Mailer {
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         match value {
             "outbox" => Ok(Mailer::Outbox),
-            other => Err(format!(
-                "unknown mailer {other:?}; the one available is \"outbox\""
-            )),
+            other => Err(format!("unknown mailer {other:?}; the one available is \"outbox\"")),
         }
     }
 }
@@ -81,8 +79,8 @@ impl Settings {
         let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
         let app_env = get("APP_ENV").unwrap_or_else(|| "production".into());
         let is_dev = app_env == "dev";
-        let table_name = get("TABLE_NAME")
-            .ok_or_else(|| ConfigError("TABLE_NAME is not set: name the DynamoDB table".into()))?;
+        let table_name =
+            get("TABLE_NAME").ok_or_else(|| ConfigError("TABLE_NAME is not set: name the DynamoDB table".into()))?;
         let secret_key = match get("SECRET_KEY") {
             Some(key) => key,
             None if is_dev => DEV_PLACEHOLDER_KEY.to_string(),
@@ -103,16 +101,8 @@ impl Settings {
             jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "gatehouse".into()),
             access_token_expire_minutes: parse_positive(&get, "ACCESS_TOKEN_EXPIRE_MINUTES", 30)?,
             registration_enabled: parse(&get, "REGISTRATION_ENABLED", true)?,
-            password_reset_expire_minutes: parse_positive(
-                &get,
-                "PASSWORD_RESET_EXPIRE_MINUTES",
-                60,
-            )?,
-            email_verification_expire_hours: parse_positive(
-                &get,
-                "EMAIL_VERIFICATION_EXPIRE_HOURS",
-                24,
-            )?,
+            password_reset_expire_minutes: parse_positive(&get, "PASSWORD_RESET_EXPIRE_MINUTES", 60)?,
+            email_verification_expire_hours: parse_positive(&get, "EMAIL_VERIFICATION_EXPIRE_HOURS", 24)?,
             login_limit: rate_limit(&get, "LOGIN", 5, 60)?,
             register_limit: rate_limit(&get, "REGISTER", 3, 60)?,
             reset_limit: rate_limit(&get, "RESET", 3, 60)?,
@@ -137,9 +127,7 @@ impl Settings {
 
 fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
     let lowered = key.to_ascii_lowercase();
-    if KNOWN_PLACEHOLDERS.iter().any(|p| lowered == *p)
-        || lowered.contains("change-me")
-        || lowered.contains("changeme")
+    if KNOWN_PLACEHOLDERS.iter().any(|p| lowered == *p) || lowered.contains("change-me") || lowered.contains("changeme")
     {
         return Err(ConfigError(
             "SECRET_KEY is a placeholder: set it to at least 32 random bytes (e.g. `openssl rand -base64 48`)".into(),
@@ -154,11 +142,7 @@ fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn parse<T: FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    key: &str,
-    default: T,
-) -> Result<T, ConfigError>
+fn parse<T: FromStr>(get: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> Result<T, ConfigError>
 where
     T::Err: Display,
 {
@@ -171,11 +155,7 @@ where
     }
 }
 
-fn parse_positive(
-    get: &impl Fn(&str) -> Option<String>,
-    key: &str,
-    default: i64,
-) -> Result<i64, ConfigError> {
+fn parse_positive(get: &impl Fn(&str) -> Option<String>, key: &str, default: i64) -> Result<i64, ConfigError> {
     let value = parse(get, key, default)?;
     if value <= 0 {
         return Err(ConfigError(format!(
@@ -203,10 +183,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -222,10 +199,7 @@ mod tests {
         assert!(short.contains("at least 32"), "{short}");
         let placeholder = settings(&[
             ("TABLE_NAME", "t"),
-            (
-                "SECRET_KEY",
-                "change-this-secret-key-in-production-use-env-variable",
-            ),
+            ("SECRET_KEY", "change-this-secret-key-in-production-use-env-variable"),
         ])
         .unwrap_err()
         .to_string();

@@ -13,8 +13,7 @@ use serde_json::{json, Value};
 
 const MAX_BATCH: u32 = 1000;
 const GENERATED_PASSWORD_LENGTH: usize = 12;
-const PASSWORD_ALPHABET: &[u8] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*";
+const PASSWORD_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*";
 
 fn default_prefix() -> String {
     "test".into()
@@ -77,13 +76,8 @@ pub enum SeedCommand {
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "status", rename_all = "lowercase")]
 pub enum SeedReply {
-    Ok {
-        result: Value,
-    },
-    Error {
-        kind: SeedErrorKind,
-        message: String,
-    },
+    Ok { result: Value },
+    Error { kind: SeedErrorKind, message: String },
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
@@ -144,12 +138,8 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
 /// Maps the shared code's errors to the seed's kinds.
 fn from_app_error(e: AppError) -> SeedReply {
     match e {
-        AppError::BadRequest(m) if m == users::EMAIL_TAKEN => {
-            error(SeedErrorKind::DuplicateEmail, m)
-        }
-        AppError::BadRequest(m) if m.starts_with("Invalid role") => {
-            error(SeedErrorKind::InvalidRole, m)
-        }
+        AppError::BadRequest(m) if m == users::EMAIL_TAKEN => error(SeedErrorKind::DuplicateEmail, m),
+        AppError::BadRequest(m) if m.starts_with("Invalid role") => error(SeedErrorKind::InvalidRole, m),
         AppError::NotFound(m) => error(SeedErrorKind::UnknownUser, m),
         AppError::Internal(cause) => error(SeedErrorKind::Internal, cause.to_string()),
         other => error(SeedErrorKind::InvalidInput, other.to_string()),
@@ -176,12 +166,7 @@ fn generated_password() -> String {
 }
 
 fn parse_email(raw: &str) -> Result<Email, SeedReply> {
-    Email::parse(raw).map_err(|reason| {
-        error(
-            SeedErrorKind::InvalidInput,
-            format!("invalid email {raw:?}: {reason}"),
-        )
-    })
+    Email::parse(raw).map_err(|reason| error(SeedErrorKind::InvalidInput, format!("invalid email {raw:?}: {reason}")))
 }
 
 fn check_password(candidate: &str) -> Result<(), SeedReply> {
@@ -190,12 +175,7 @@ fn check_password(candidate: &str) -> Result<(), SeedReply> {
 }
 
 /// Creates one user through the same code as `POST /auth/users`.
-async fn create(
-    app: &App,
-    email: Email,
-    password: &str,
-    full_name: Option<String>,
-) -> Result<Value, SeedReply> {
+async fn create(app: &App, email: Email, password: &str, full_name: Option<String>) -> Result<Value, SeedReply> {
     let registration = Registration {
         email,
         password: password.to_string(),
@@ -324,24 +304,14 @@ async fn promote_user(app: &App, email: &str, role: &str) -> Result<Value, SeedR
         .user_by_email(email.as_str())
         .await
         .map_err(internal)?
-        .ok_or_else(|| {
-            error(
-                SeedErrorKind::UnknownUser,
-                format!("no user with email {email}"),
-            )
-        })?;
+        .ok_or_else(|| error(SeedErrorKind::UnknownUser, format!("no user with email {email}")))?;
     let now = crate::clock::format_timestamp(app.clock.now());
     let updated = app
         .store
         .set_role(user.id, role, &now)
         .await
         .map_err(internal)?
-        .ok_or_else(|| {
-            error(
-                SeedErrorKind::UnknownUser,
-                format!("no user with email {email}"),
-            )
-        })?;
+        .ok_or_else(|| error(SeedErrorKind::UnknownUser, format!("no user with email {email}")))?;
     Ok(json!({
         "message": format!("Updated {email}: role {} -> {}", user.role.as_str(), role.as_str()),
         "user": UserView::from(&updated),

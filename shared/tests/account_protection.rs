@@ -13,8 +13,7 @@ const VERIFY: &str = "/api/v1/auth/verify-email";
 const RESEND: &str = "/api/v1/auth/resend-verification";
 const ME: &str = "/api/v1/auth/me";
 const RESET_SENT: &str = "If an account exists, a reset token has been created";
-const LOCKED: &str =
-    "Account temporarily locked due to too many failed login attempts. Please try again later.";
+const LOCKED: &str = "Account temporarily locked due to too many failed login attempts. Please try again later.";
 
 fn reset_body(email: &str) -> String {
     json!({ "email": email }).to_string()
@@ -30,31 +29,21 @@ async fn password_reset_flow_consumes_the_token_once_and_ends_old_tokens() {
     let old_access = t.user_with_token("jane@example.com").await;
     let audit = AuditCapture::start();
 
-    let requested = t
-        .post_json(RESET_REQUEST, &reset_body("Jane@Example.com"))
-        .await;
+    let requested = t.post_json(RESET_REQUEST, &reset_body("Jane@Example.com")).await;
     assert_eq!(
         (requested.status, requested.body),
         (200, json!({ "detail": RESET_SENT }))
     );
-    let token = t
-        .token_from_outbox("jane@example.com", "Reset your password")
-        .await;
+    let token = t.token_from_outbox("jane@example.com", "Reset your password").await;
 
     let confirmed = t
         .post_json(RESET_CONFIRM, &confirm_body(&token, "NewSecret5678!"))
         .await;
     assert_eq!(
         (confirmed.status, confirmed.body),
-        (
-            200,
-            json!({ "detail": "Password has been reset successfully" })
-        )
+        (200, json!({ "detail": "Password has been reset successfully" }))
     );
-    assert_eq!(
-        t.login("jane@example.com", "NewSecret5678!").await.status,
-        200
-    );
+    assert_eq!(t.login("jane@example.com", "NewSecret5678!").await.status, 200);
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 401);
     assert_eq!(
         t.get_with_token(ME, &old_access).await.status,
@@ -62,9 +51,7 @@ async fn password_reset_flow_consumes_the_token_once_and_ends_old_tokens() {
         "tokens issued before the reset end"
     );
 
-    let again = t
-        .post_json(RESET_CONFIRM, &confirm_body(&token, "Another5678!"))
-        .await;
+    let again = t.post_json(RESET_CONFIRM, &confirm_body(&token, "Another5678!")).await;
     assert_eq!(
         (again.status, again.body),
         (400, json!({ "detail": "Invalid or expired token" }))
@@ -82,32 +69,20 @@ async fn password_reset_flow_consumes_the_token_once_and_ends_old_tokens() {
         "auth.login_success",
         "auth.login_failed",
     ] {
-        assert!(
-            types.contains(&expected.to_string()),
-            "{expected} in {types:?}"
-        );
+        assert!(types.contains(&expected.to_string()), "{expected} in {types:?}");
     }
-    assert!(
-        !audit.raw().contains(&token),
-        "the token never reaches a log line"
-    );
+    assert!(!audit.raw().contains(&token), "the token never reaches a log line");
 }
 
 #[tokio::test]
 async fn reset_tokens_expire_and_a_newer_one_replaces_the_older() {
     let t = TestApp::new().await;
     t.register("jane@example.com", PASSWORD).await;
-    t.post_json(RESET_REQUEST, &reset_body("jane@example.com"))
-        .await;
-    let first = t
-        .token_from_outbox("jane@example.com", "Reset your password")
-        .await;
+    t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
+    let first = t.token_from_outbox("jane@example.com", "Reset your password").await;
     t.clock.advance(Duration::seconds(1));
-    t.post_json(RESET_REQUEST, &reset_body("jane@example.com"))
-        .await;
-    let second = t
-        .token_from_outbox("jane@example.com", "Reset your password")
-        .await;
+    t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
+    let second = t.token_from_outbox("jane@example.com", "Reset your password").await;
     assert_ne!(first, second);
     assert_eq!(
         t.post_json(RESET_CONFIRM, &confirm_body(&first, "NewSecret5678!"))
@@ -128,12 +103,8 @@ async fn reset_tokens_expire_and_a_newer_one_replaces_the_older() {
 async fn reset_request_answers_the_same_for_unknown_emails_and_creates_no_token() {
     let t = TestApp::new().await;
     t.register("jane@example.com", PASSWORD).await;
-    let known = t
-        .post_json(RESET_REQUEST, &reset_body("jane@example.com"))
-        .await;
-    let unknown = t
-        .post_json(RESET_REQUEST, &reset_body("nobody@example.com"))
-        .await;
+    let known = t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
+    let unknown = t.post_json(RESET_REQUEST, &reset_body("nobody@example.com")).await;
     assert_eq!((known.status, &known.body), (unknown.status, &unknown.body));
     assert_eq!(
         t.count_items_with_pk_prefix("TOKEN#").await,
@@ -144,20 +115,13 @@ async fn reset_request_answers_the_same_for_unknown_emails_and_creates_no_token(
     assert_eq!(notice.len(), 1);
     assert_eq!(notice[0]["subject"], "Password reset requested");
 
-    let invalid = t
-        .post_json(RESET_REQUEST, &reset_body("not an email"))
-        .await;
+    let invalid = t.post_json(RESET_REQUEST, &reset_body("not an email")).await;
     assert_eq!(invalid.status, 422);
-    let weak = t
-        .post_json(RESET_CONFIRM, &confirm_body("whatever", "short"))
-        .await;
+    let weak = t.post_json(RESET_CONFIRM, &confirm_body("whatever", "short")).await;
     assert_eq!(weak.status, 422);
     assert_eq!(weak.detail()[0]["loc"], json!(["body", "new_password"]));
     let unknown_token = t
-        .post_json(
-            RESET_CONFIRM,
-            &confirm_body("not-a-real-token", "NewSecret5678!"),
-        )
+        .post_json(RESET_CONFIRM, &confirm_body("not-a-real-token", "NewSecret5678!"))
         .await;
     assert_eq!(unknown_token.status, 400);
 }
@@ -166,11 +130,8 @@ async fn reset_request_answers_the_same_for_unknown_emails_and_creates_no_token(
 async fn only_hashes_of_one_time_tokens_are_stored() {
     let t = TestApp::new().await;
     t.register("jane@example.com", PASSWORD).await;
-    t.post_json(RESET_REQUEST, &reset_body("jane@example.com"))
-        .await;
-    let reset = t
-        .token_from_outbox("jane@example.com", "Reset your password")
-        .await;
+    t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
+    let reset = t.token_from_outbox("jane@example.com", "Reset your password").await;
     let verify = t
         .token_from_outbox("jane@example.com", "Verify your email address")
         .await;
@@ -179,10 +140,7 @@ async fn only_hashes_of_one_time_tokens_are_stored() {
             continue; // the dev outbox is the mail itself
         }
         let dump = format!("{item:?}");
-        assert!(
-            !dump.contains(&reset) && !dump.contains(&verify),
-            "a token in {dump}"
-        );
+        assert!(!dump.contains(&reset) && !dump.contains(&verify), "a token in {dump}");
     }
 }
 
@@ -190,11 +148,8 @@ async fn only_hashes_of_one_time_tokens_are_stored() {
 async fn parallel_confirms_of_one_reset_token_succeed_exactly_once() {
     let t = TestApp::new().await;
     t.register("jane@example.com", PASSWORD).await;
-    t.post_json(RESET_REQUEST, &reset_body("jane@example.com"))
-        .await;
-    let token = t
-        .token_from_outbox("jane@example.com", "Reset your password")
-        .await;
+    t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
+    let token = t.token_from_outbox("jane@example.com", "Reset your password").await;
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..50 {
         let app = t.app.clone();
@@ -206,23 +161,12 @@ async fn parallel_confirms_of_one_reset_token_succeed_exactly_once() {
                 .header("content-type", "application/json")
                 .body(lambda_http::Body::Text(body))
                 .unwrap();
-            shared::http::auth::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::auth::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 400).count(),
-        49,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 49, "{statuses:?}");
 }
 
 #[tokio::test]
@@ -235,27 +179,17 @@ async fn email_verification_flow() {
         .token_from_outbox("bob@example.com", "Verify your email address")
         .await;
 
-    let verified = t
-        .post_json(VERIFY, &json!({ "token": token }).to_string())
-        .await;
+    let verified = t.post_json(VERIFY, &json!({ "token": token }).to_string()).await;
     assert_eq!(
         (verified.status, verified.body),
-        (
-            200,
-            json!({ "detail": "Email has been verified successfully" })
-        )
+        (200, json!({ "detail": "Email has been verified successfully" }))
     );
     let access = t.login("bob@example.com", PASSWORD).await.body["access_token"]
         .as_str()
         .unwrap()
         .to_string();
-    assert_eq!(
-        t.get_with_token(ME, &access).await.body["is_verified"],
-        true
-    );
-    let reused = t
-        .post_json(VERIFY, &json!({ "token": token }).to_string())
-        .await;
+    assert_eq!(t.get_with_token(ME, &access).await.body["is_verified"], true);
+    let reused = t.post_json(VERIFY, &json!({ "token": token }).to_string()).await;
     assert_eq!(
         (reused.status, reused.body),
         (400, json!({ "detail": "Invalid or expired token" }))
@@ -269,10 +203,7 @@ async fn email_verification_flow() {
         "auth.email_verified",
         "auth.resend_verification.noop_already_verified",
     ] {
-        assert!(
-            types.contains(&expected.to_string()),
-            "{expected} in {types:?}"
-        );
+        assert!(types.contains(&expected.to_string()), "{expected} in {types:?}");
     }
 }
 
@@ -285,18 +216,13 @@ async fn verification_tokens_expire_and_resending_replaces_them() {
         .await;
     t.clock.advance(Duration::seconds(1));
     let resent = t.post_json_with_token(RESEND, "", &access).await;
-    assert_eq!(
-        (resent.status, resent.body),
-        (200, json!({ "status": "sent" }))
-    );
+    assert_eq!((resent.status, resent.body), (200, json!({ "status": "sent" })));
     let second = t
         .token_from_outbox("bob@example.com", "Verify your email address")
         .await;
     assert_ne!(first, second);
     assert_eq!(
-        t.post_json(VERIFY, &json!({ "token": first }).to_string())
-            .await
-            .status,
+        t.post_json(VERIFY, &json!({ "token": first }).to_string()).await.status,
         400
     );
 
@@ -315,19 +241,13 @@ async fn resend_verification_authenticates_before_it_limits() {
     let t = TestApp::with_env(&[("RATE_LIMIT_RESEND_VERIFICATION_MAX", "3")]).await;
     let access = t.user_with_token("bob@example.com").await;
     for _ in 0..3 {
-        assert_eq!(
-            t.post_json_with_token(RESEND, "", &access).await.status,
-            200
-        );
+        assert_eq!(t.post_json_with_token(RESEND, "", &access).await.status, 200);
     }
     let limited = t.post_json_with_token(RESEND, "", &access).await;
     assert_eq!(limited.status, 429);
     assert_eq!(limited.headers["retry-after"], "300");
     let anonymous = t.post_json(RESEND, "").await;
-    assert_eq!(
-        anonymous.status, 401,
-        "no token: 401 even when the limit is used up"
-    );
+    assert_eq!(anonymous.status, 401, "no token: 401 even when the limit is used up");
 }
 
 #[tokio::test]
@@ -346,10 +266,7 @@ async fn login_limit_allows_five_then_429_with_retry_after_and_slides() {
 
     t.clock.advance(Duration::seconds(45));
     let later = t.login("nobody@example.com", "wrong").await;
-    assert_eq!(
-        later.headers["retry-after"], "15",
-        "whole seconds until a slot frees"
-    );
+    assert_eq!(later.headers["retry-after"], "15", "whole seconds until a slot frees");
     t.clock.advance(Duration::seconds(15));
     assert_eq!(
         t.login("nobody@example.com", "wrong").await.status,
@@ -360,11 +277,7 @@ async fn login_limit_allows_five_then_429_with_retry_after_and_slides() {
 
 #[tokio::test]
 async fn limits_count_per_route_and_refused_requests_take_nothing() {
-    let t = TestApp::with_env(&[
-        ("RATE_LIMIT_REGISTER_MAX", "3"),
-        ("RATE_LIMIT_RESET_MAX", "3"),
-    ])
-    .await;
+    let t = TestApp::with_env(&[("RATE_LIMIT_REGISTER_MAX", "3"), ("RATE_LIMIT_RESET_MAX", "3")]).await;
     for _ in 0..3 {
         assert_eq!(
             t.post_json("/api/v1/auth/register", "{}").await.status,
@@ -374,9 +287,7 @@ async fn limits_count_per_route_and_refused_requests_take_nothing() {
     }
     assert_eq!(t.post_json("/api/v1/auth/register", "{}").await.status, 429);
     assert_eq!(
-        t.post_json(RESET_REQUEST, &reset_body("a@example.com"))
-            .await
-            .status,
+        t.post_json(RESET_REQUEST, &reset_body("a@example.com")).await.status,
         200,
         "its own bucket"
     );
@@ -395,18 +306,9 @@ async fn limits_count_per_route_and_refused_requests_take_nothing() {
 
 #[tokio::test]
 async fn forwarded_for_counts_only_when_trusted() {
-    let forwarded = |ip: &'static str| {
-        [
-            ("content-type", "application/json"),
-            ("x-forwarded-for", ip),
-        ]
-    };
+    let forwarded = |ip: &'static str| [("content-type", "application/json"), ("x-forwarded-for", ip)];
     for (trusted, separate_buckets) in [("true", true), ("false", false)] {
-        let t = TestApp::with_env(&[
-            ("RATE_LIMIT_REGISTER_MAX", "1"),
-            ("TRUST_PROXY_HEADERS", trusted),
-        ])
-        .await;
+        let t = TestApp::with_env(&[("RATE_LIMIT_REGISTER_MAX", "1"), ("TRUST_PROXY_HEADERS", trusted)]).await;
         let first = t
             .send(
                 lambda_http::http::Method::POST,
@@ -441,23 +343,12 @@ async fn fifty_parallel_requests_to_a_limited_route_let_exactly_five_through() {
                 .header("content-type", "application/json")
                 .body(lambda_http::Body::Text(reset_body("nobody@example.com")))
                 .unwrap();
-            shared::http::auth::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::auth::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        5,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 429).count(),
-        45,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 45, "{statuses:?}");
 }
 
 #[tokio::test]
@@ -470,16 +361,10 @@ async fn five_failures_lock_even_the_right_password_for_fifteen_minutes() {
         assert_eq!(failed.detail(), "Incorrect email or password");
     }
     let locked = t.login("alice@example.com", "Correct1234!").await;
-    assert_eq!(
-        (locked.status, locked.body),
-        (403, json!({ "detail": LOCKED }))
-    );
+    assert_eq!((locked.status, locked.body), (403, json!({ "detail": LOCKED })));
 
     t.clock.advance(Duration::minutes(14));
-    assert_eq!(
-        t.login("alice@example.com", "Correct1234!").await.status,
-        403
-    );
+    assert_eq!(t.login("alice@example.com", "Correct1234!").await.status, 403);
     t.clock.advance(Duration::minutes(1));
     assert_eq!(
         t.login("alice@example.com", "Correct1234!").await.status,
@@ -488,14 +373,8 @@ async fn five_failures_lock_even_the_right_password_for_fifteen_minutes() {
     );
 
     let types = audit.event_types();
-    assert_eq!(
-        types.iter().filter(|t| *t == "auth.login_failed").count(),
-        5
-    );
-    assert_eq!(
-        types.iter().filter(|t| *t == "auth.login_locked").count(),
-        2
-    );
+    assert_eq!(types.iter().filter(|t| *t == "auth.login_failed").count(), 5);
+    assert_eq!(types.iter().filter(|t| *t == "auth.login_locked").count(), 2);
     assert!(types.contains(&"auth.account_locked".to_string()));
     assert!(
         !audit.raw().contains("Correct1234!") && !audit.raw().contains("WrongPass"),
@@ -510,10 +389,7 @@ async fn a_success_resets_the_count_and_old_failures_are_forgotten() {
     for _ in 0..4 {
         t.login("alice@example.com", "WrongPass").await;
     }
-    assert_eq!(
-        t.login("alice@example.com", "Correct1234!").await.status,
-        200
-    );
+    assert_eq!(t.login("alice@example.com", "Correct1234!").await.status, 200);
     for _ in 0..4 {
         t.login("alice@example.com", "WrongPass").await;
     }
@@ -532,10 +408,7 @@ async fn a_success_resets_the_count_and_old_failures_are_forgotten() {
         401,
         "older failures were forgotten"
     );
-    assert_eq!(
-        t.login("alice@example.com", "Correct1234!").await.status,
-        200
-    );
+    assert_eq!(t.login("alice@example.com", "Correct1234!").await.status, 200);
 }
 
 #[tokio::test]
@@ -559,25 +432,16 @@ async fn a_password_reset_lifts_the_lockout() {
     for _ in 0..5 {
         t.login("alice@example.com", "WrongPass").await;
     }
-    assert_eq!(
-        t.login("alice@example.com", "Correct1234!").await.status,
-        403
-    );
-    t.post_json(RESET_REQUEST, &reset_body("alice@example.com"))
-        .await;
-    let token = t
-        .token_from_outbox("alice@example.com", "Reset your password")
-        .await;
+    assert_eq!(t.login("alice@example.com", "Correct1234!").await.status, 403);
+    t.post_json(RESET_REQUEST, &reset_body("alice@example.com")).await;
+    let token = t.token_from_outbox("alice@example.com", "Reset your password").await;
     assert_eq!(
         t.post_json(RESET_CONFIRM, &confirm_body(&token, "NewSecret5678!"))
             .await
             .status,
         200
     );
-    assert_eq!(
-        t.login("alice@example.com", "NewSecret5678!").await.status,
-        200
-    );
+    assert_eq!(t.login("alice@example.com", "NewSecret5678!").await.status, 200);
 }
 
 #[tokio::test]
@@ -596,23 +460,12 @@ async fn fifty_parallel_wrong_logins_lock_at_exactly_the_threshold() {
                     "username=alice@example.com&password=WrongPass".into(),
                 ))
                 .unwrap();
-            shared::http::auth::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::auth::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
-        5,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 403).count(),
-        45,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 403).count(), 45, "{statuses:?}");
     let lockout = t
         .all_items()
         .await
@@ -638,12 +491,8 @@ async fn enumeration_cases_answer_identically() {
         unknown.headers.get("www-authenticate")
     );
 
-    let known_reset = t
-        .post_json(RESET_REQUEST, &reset_body("jane@example.com"))
-        .await;
-    let unknown_reset = t
-        .post_json(RESET_REQUEST, &reset_body("nobody@example.com"))
-        .await;
+    let known_reset = t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
+    let unknown_reset = t.post_json(RESET_REQUEST, &reset_body("nobody@example.com")).await;
     assert_eq!(
         (known_reset.status, &known_reset.body),
         (unknown_reset.status, &unknown_reset.body)
@@ -683,10 +532,7 @@ async fn audit_events_carry_their_fields_and_no_secrets() {
     let registered = find("auth.user_registered");
     assert_eq!(registered["actor_email"], "jane@example.com");
     assert_eq!(
-        (
-            registered["target_type"].as_str(),
-            registered["target_id"].as_i64()
-        ),
+        (registered["target_type"].as_str(), registered["target_id"].as_i64()),
         (Some("user"), Some(1))
     );
     let login = find("auth.login_success");
@@ -696,10 +542,7 @@ async fn audit_events_carry_their_fields_and_no_secrets() {
     );
     assert_eq!(find("auth.logout")["actor_id"], 1);
     for event in &events {
-        assert!(
-            event["timestamp"].as_str().unwrap().ends_with('Z'),
-            "{event}"
-        );
+        assert!(event["timestamp"].as_str().unwrap().ends_with('Z'), "{event}");
     }
     let raw = audit.raw();
     assert!(

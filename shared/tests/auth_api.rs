@@ -19,7 +19,10 @@ const LOGOUT: &str = "/api/v1/auth/logout";
 async fn register_returns_the_user_and_the_first_user_is_admin() {
     let t = TestApp::new().await;
     let first = t
-        .post_json(REGISTER, r#"{"email": " Jane@Example.com ", "password": "Secret1234!", "full_name": "Jane Doe"}"#)
+        .post_json(
+            REGISTER,
+            r#"{"email": " Jane@Example.com ", "password": "Secret1234!", "full_name": "Jane Doe"}"#,
+        )
         .await;
     assert_eq!(first.status, 200, "{:?}", first.body);
     let body = first.body.as_object().unwrap();
@@ -96,11 +99,7 @@ async fn invalid_registrations_get_fastapi_shaped_422s_and_write_nothing() {
             "value_error",
             "password",
         ),
-        (
-            r#"{"email": 5, "password": "Secret1234!"}"#,
-            "string_type",
-            "email",
-        ),
+        (r#"{"email": 5, "password": "Secret1234!"}"#, "string_type", "email"),
     ];
     for (body, kind, field) in cases {
         let reply = t.post_json(REGISTER, body).await;
@@ -111,10 +110,7 @@ async fn invalid_registrations_get_fastapi_shaped_422s_and_write_nothing() {
         assert_eq!(errors[0]["loc"], json!(["body", field]), "{body}");
         assert!(errors[0]["msg"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let too_long = format!(
-        r#"{{"email": "a@example.com", "password": "{}"}}"#,
-        "x".repeat(129)
-    );
+    let too_long = format!(r#"{{"email": "a@example.com", "password": "{}"}}"#, "x".repeat(129));
     assert_eq!(
         t.post_json(REGISTER, &too_long).await.detail()[0]["type"],
         "string_too_long"
@@ -140,25 +136,17 @@ async fn malformed_bodies_are_4xx_json_never_500() {
     assert_eq!(array.status, 422);
     assert_eq!(array.detail()[0]["type"], "model_attributes_type");
 
-    let form = t
-        .post_form(REGISTER, "email=a@example.com&password=Secret1234!")
-        .await;
+    let form = t.post_form(REGISTER, "email=a@example.com&password=Secret1234!").await;
     assert_eq!(form.status, 422, "a form body on a JSON route");
 
     let empty = t.send(Method::POST, REGISTER, &[], Body::Empty).await;
     assert_eq!(empty.status, 422);
     assert_eq!(empty.detail()[0]["type"], "missing");
 
-    let huge = format!(
-        r#"{{"email": "a@example.com", "password": "{}"}}"#,
-        "x".repeat(70_000)
-    );
+    let huge = format!(r#"{{"email": "a@example.com", "password": "{}"}}"#, "x".repeat(70_000));
     let too_large = t.post_json(REGISTER, &huge).await;
     assert_eq!(too_large.status, 413);
-    assert_eq!(
-        too_large.body,
-        json!({ "detail": "Request body too large" })
-    );
+    assert_eq!(too_large.body, json!({ "detail": "Request body too large" }));
 
     let binary = t
         .send(
@@ -175,13 +163,8 @@ async fn malformed_bodies_are_4xx_json_never_500() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_json() {
     let t = TestApp::new().await;
-    let missing = t
-        .send(Method::GET, "/api/v1/auth/nope", &[], Body::Empty)
-        .await;
-    assert_eq!(
-        (missing.status, missing.body),
-        (404, json!({ "detail": "Not Found" }))
-    );
+    let missing = t.send(Method::GET, "/api/v1/auth/nope", &[], Body::Empty).await;
+    assert_eq!((missing.status, missing.body), (404, json!({ "detail": "Not Found" })));
     let wrong_method = t.send(Method::DELETE, ME, &[], Body::Empty).await;
     assert_eq!(
         (wrong_method.status, wrong_method.body),
@@ -225,10 +208,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let not_an_email = t.login("nobody", "Wrong1234!").await;
     for reply in [&wrong, &unknown, &not_an_email] {
         assert_eq!(reply.status, 401);
-        assert_eq!(
-            reply.body,
-            json!({ "detail": "Incorrect email or password" })
-        );
+        assert_eq!(reply.body, json!({ "detail": "Incorrect email or password" }));
         assert_eq!(reply.headers["www-authenticate"], "Bearer");
     }
 }
@@ -238,10 +218,7 @@ async fn token_requires_the_password_form() {
     let t = TestApp::new().await;
     t.register("jane@example.com", PASSWORD).await;
     let json_body = t
-        .post_json(
-            TOKEN,
-            r#"{"username": "jane@example.com", "password": "Secret1234!"}"#,
-        )
+        .post_json(TOKEN, r#"{"username": "jane@example.com", "password": "Secret1234!"}"#)
         .await;
     assert_eq!(json_body.status, 422);
     assert_eq!(json_body.detail().as_array().unwrap().len(), 2);
@@ -272,12 +249,8 @@ async fn a_disabled_account_is_told_so_only_after_the_right_password() {
         .as_str()
         .unwrap()
         .to_string();
-    t.update_user(
-        1,
-        "SET is_active = :f",
-        &[(":f", AttributeValue::Bool(false))],
-    )
-    .await;
+    t.update_user(1, "SET is_active = :f", &[(":f", AttributeValue::Bool(false))])
+        .await;
 
     assert_eq!(t.login("jane@example.com", "Wrong1234!").await.status, 401);
     let right = t.login("jane@example.com", PASSWORD).await;
@@ -313,8 +286,7 @@ async fn every_bad_token_gets_the_same_401() {
     let t = TestApp::new().await;
     let token = t.user_with_token("jane@example.com").await;
     let claims = decode_claims(&token);
-    let [header, _, signature]: [&str; 3] =
-        token.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let [header, _, signature]: [&str; 3] = token.split('.').collect::<Vec<_>>().try_into().unwrap();
 
     let mut other_user = claims.clone();
     other_user["sub"] = "2".into();
@@ -329,25 +301,14 @@ async fn every_bad_token_gets_the_same_401() {
 
     let cases: Vec<(&str, String)> = vec![
         ("malformed", "not-a-jwt".into()),
-        (
-            "tampered payload",
-            format!("{header}.{}.{signature}", b64(&other_user)),
-        ),
+        ("tampered payload", format!("{header}.{}.{signature}", b64(&other_user))),
         (
             "other key",
-            sign(
-                &claims,
-                Algorithm::HS256,
-                "a-different-secret-key-0123456789abcdef",
-            ),
+            sign(&claims, Algorithm::HS256, "a-different-secret-key-0123456789abcdef"),
         ),
         (
             "alg none",
-            format!(
-                "{}.{}.",
-                b64(&json!({"alg": "none", "typ": "JWT"})),
-                b64(&claims)
-            ),
+            format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), b64(&claims)),
         ),
         ("HS512", sign(&claims, Algorithm::HS512, SECRET)),
         (
@@ -358,18 +319,9 @@ async fn every_bad_token_gets_the_same_401() {
                 b64(&claims)
             ),
         ),
-        (
-            "wrong issuer",
-            sign(&wrong_issuer, Algorithm::HS256, SECRET),
-        ),
-        (
-            "wrong audience",
-            sign(&wrong_audience, Algorithm::HS256, SECRET),
-        ),
-        (
-            "unknown user",
-            sign(&unknown_user, Algorithm::HS256, SECRET),
-        ),
+        ("wrong issuer", sign(&wrong_issuer, Algorithm::HS256, SECRET)),
+        ("wrong audience", sign(&wrong_audience, Algorithm::HS256, SECRET)),
+        ("unknown user", sign(&unknown_user, Algorithm::HS256, SECRET)),
         ("no subject", sign(&no_subject, Algorithm::HS256, SECRET)),
     ];
     for (case, bad) in &cases {
@@ -448,33 +400,16 @@ async fn logout_revokes_exactly_that_token() {
         .to_string();
     let auth = format!("Bearer {first}");
     let out = t
-        .send(
-            Method::POST,
-            LOGOUT,
-            &[("authorization", &auth)],
-            Body::Empty,
-        )
+        .send(Method::POST, LOGOUT, &[("authorization", &auth)], Body::Empty)
         .await;
-    assert_eq!(
-        (out.status, out.body),
-        (200, json!({ "detail": "Logged out" }))
-    );
+    assert_eq!((out.status, out.body), (200, json!({ "detail": "Logged out" })));
 
     let revoked = t.get_with_token(ME, &first).await;
     assert_eq!(revoked.status, 401);
     assert_eq!(revoked.headers["www-authenticate"], "Bearer");
-    assert_eq!(
-        t.get_with_token(ME, &second).await.status,
-        200,
-        "other tokens live on"
-    );
+    assert_eq!(t.get_with_token(ME, &second).await.status, 200, "other tokens live on");
     let again = t
-        .send(
-            Method::POST,
-            LOGOUT,
-            &[("authorization", &auth)],
-            Body::Empty,
-        )
+        .send(Method::POST, LOGOUT, &[("authorization", &auth)], Body::Empty)
         .await;
     assert_eq!(again.status, 401, "a revoked token cannot log out again");
 
@@ -499,32 +434,19 @@ async fn parallel_registrations_of_one_email_create_one_user() {
     for i in 0..20 {
         let app = t.app.clone();
         tasks.spawn(async move {
-            let body =
-                json!({ "email": "race@example.com", "password": format!("Racing{i:02}pass!") })
-                    .to_string();
+            let body = json!({ "email": "race@example.com", "password": format!("Racing{i:02}pass!") }).to_string();
             let request = lambda_http::http::Request::builder()
                 .method(Method::POST)
                 .uri("https://localhost/api/v1/auth/register")
                 .header("content-type", "application/json")
                 .body(Body::Text(body))
                 .unwrap();
-            shared::http::auth::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::auth::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 400).count(),
-        19,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 19, "{statuses:?}");
     assert_eq!(t.count_items_with_pk_prefix("USER#").await, 1);
     assert_eq!(t.count_items_with_pk_prefix("EMAIL#").await, 1);
     assert_eq!(t.count_items_with_pk_prefix("META#FIRST_ADMIN").await, 1);
@@ -537,8 +459,7 @@ async fn parallel_first_registrations_make_exactly_one_admin() {
     for i in 0..10 {
         let app = t.app.clone();
         tasks.spawn(async move {
-            let body = json!({ "email": format!("user{i}@example.com"), "password": PASSWORD })
-                .to_string();
+            let body = json!({ "email": format!("user{i}@example.com"), "password": PASSWORD }).to_string();
             let request = lambda_http::http::Request::builder()
                 .method(Method::POST)
                 .uri("https://localhost/api/v1/auth/register")
@@ -556,14 +477,6 @@ async fn parallel_first_registrations_make_exactly_one_admin() {
         });
     }
     let roles = tasks.join_all().await;
-    assert_eq!(
-        roles.iter().filter(|r| *r == "admin").count(),
-        1,
-        "{roles:?}"
-    );
-    assert_eq!(
-        roles.iter().filter(|r| *r == "user").count(),
-        9,
-        "{roles:?}"
-    );
+    assert_eq!(roles.iter().filter(|r| *r == "admin").count(), 1, "{roles:?}");
+    assert_eq!(roles.iter().filter(|r| *r == "user").count(), 9, "{roles:?}");
 }

@@ -34,10 +34,7 @@ fn template_routes() -> BTreeSet<(String, String)> {
                 event["Properties"]["Method"], "ANY",
                 "functions route methods themselves"
             );
-            routes.insert((
-                text(&event["Properties"]["Path"]).to_string(),
-                binary.clone(),
-            ));
+            routes.insert((text(&event["Properties"]["Path"]).to_string(), binary.clone()));
         }
     }
     routes
@@ -62,17 +59,13 @@ fn local_routes() -> BTreeSet<(String, String)> {
 
 /// The function API Gateway would send `path` to: an exact route first, else the longest
 /// matching `{proxy+}` prefix.
-fn route_for<'a>(
-    routes: &'a BTreeSet<(String, String)>,
-    path: &str,
-) -> Option<&'a (String, String)> {
+fn route_for<'a>(routes: &'a BTreeSet<(String, String)>, path: &str) -> Option<&'a (String, String)> {
     routes.iter().find(|(p, _)| p == path).or_else(|| {
         routes
             .iter()
             .filter_map(|route| {
                 let prefix = route.0.strip_suffix("{proxy+}")?;
-                (path.starts_with(prefix) && path.len() > prefix.len())
-                    .then_some((prefix.len(), route))
+                (path.starts_with(prefix) && path.len() > prefix.len()).then_some((prefix.len(), route))
             })
             .max_by_key(|(len, _)| *len)
             .map(|(_, route)| route)
@@ -88,27 +81,9 @@ fn template_routes_equal_the_local_router() {
 fn every_function_route_reaches_its_function_and_no_deployed_route_is_dead() {
     let deployed = template_routes();
     let functions: Vec<(&str, Vec<&str>)> = vec![
-        (
-            "auth",
-            shared::http::auth::ROUTER
-                .routes()
-                .map(|(_, p)| p)
-                .collect(),
-        ),
-        (
-            "users",
-            shared::http::users::ROUTER
-                .routes()
-                .map(|(_, p)| p)
-                .collect(),
-        ),
-        (
-            "orgs",
-            shared::http::orgs::ROUTER
-                .routes()
-                .map(|(_, p)| p)
-                .collect(),
-        ),
+        ("auth", shared::http::auth::ROUTER.routes().map(|(_, p)| p).collect()),
+        ("users", shared::http::users::ROUTER.routes().map(|(_, p)| p).collect()),
+        ("orgs", shared::http::orgs::ROUTER.routes().map(|(_, p)| p).collect()),
     ];
     let mut used = BTreeSet::new();
     for (function, patterns) in &functions {
@@ -117,13 +92,8 @@ fn every_function_route_reaches_its_function_and_no_deployed_route_is_dead() {
                 .replace("{org_id}", "1")
                 .replace("{user_id}", "2")
                 .replace("{invite_id}", "3");
-            let route = route_for(&deployed, &path)
-                .unwrap_or_else(|| panic!("{pattern} has no deployed route"));
-            assert_eq!(
-                route.1, *function,
-                "{pattern} would reach {} in production",
-                route.1
-            );
+            let route = route_for(&deployed, &path).unwrap_or_else(|| panic!("{pattern} has no deployed route"));
+            assert_eq!(route.1, *function, "{pattern} would reach {} in production", route.1);
             used.insert(route.clone());
         }
     }
@@ -142,12 +112,7 @@ fn template_table_equals_the_code_definition() {
             .as_sequence()
             .unwrap()
             .iter()
-            .map(|k| {
-                (
-                    text(&k["AttributeName"]).to_string(),
-                    text(&k["KeyType"]).to_string(),
-                )
-            })
+            .map(|k| (text(&k["AttributeName"]).to_string(), text(&k["KeyType"]).to_string()))
             .collect()
     };
     assert_eq!(
@@ -157,10 +122,7 @@ fn template_table_equals_the_code_definition() {
             (SORT_KEY.to_string(), "RANGE".to_string())
         ]
     );
-    let mut expected_attributes: BTreeSet<String> = [PARTITION_KEY, SORT_KEY]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut expected_attributes: BTreeSet<String> = [PARTITION_KEY, SORT_KEY].iter().map(|s| s.to_string()).collect();
     for index in INDEXES {
         expected_attributes.insert(index.partition_key.into());
         expected_attributes.insert(index.sort_key.into());
@@ -189,10 +151,7 @@ fn template_table_equals_the_code_definition() {
         );
         assert_eq!(deployed["Projection"]["ProjectionType"], "ALL");
     }
-    assert_eq!(
-        text(&table["TimeToLiveSpecification"]["AttributeName"]),
-        TTL_ATTRIBUTE
-    );
+    assert_eq!(text(&table["TimeToLiveSpecification"]["AttributeName"]), TTL_ATTRIBUTE);
     assert_eq!(table["TimeToLiveSpecification"]["Enabled"], true);
     assert_eq!(table["BillingMode"], "PAY_PER_REQUEST");
     assert_eq!(

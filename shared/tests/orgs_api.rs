@@ -40,11 +40,7 @@ async fn org() -> Org {
         )
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
-    for (id, role) in [
-        (admin_id, "admin"),
-        (member_id, "member"),
-        (target_id, "member"),
-    ] {
+    for (id, role) in [(admin_id, "admin"), (member_id, "member"), (target_id, "member")] {
         let added = t
             .call(
                 Method::POST,
@@ -103,24 +99,14 @@ async fn authorization_matrix() {
         let target = 5;
         let spare = 7;
         vec![
-            (
-                Method::GET,
-                "/api/v1/orgs/1".into(),
-                None,
-                [403, 200, 200, 200, 403],
-            ),
+            (Method::GET, "/api/v1/orgs/1".into(), None, [403, 200, 200, 200, 403]),
             (
                 Method::PATCH,
                 "/api/v1/orgs/1?name=Renamed".into(),
                 None,
                 [403, 403, 200, 200, 403],
             ),
-            (
-                Method::DELETE,
-                "/api/v1/orgs/1".into(),
-                None,
-                [403, 403, 403, 204, 204],
-            ),
+            (Method::DELETE, "/api/v1/orgs/1".into(), None, [403, 403, 403, 204, 204]),
             (
                 Method::POST,
                 "/api/v1/orgs/1/transfer-ownership".into(),
@@ -181,24 +167,14 @@ async fn authorization_matrix() {
                 None,
                 [403, 403, 204, 204, 403],
             ),
-            (
-                Method::GET,
-                "/api/v1/orgs/all".into(),
-                None,
-                [403, 403, 403, 403, 200],
-            ),
+            (Method::GET, "/api/v1/orgs/all".into(), None, [403, 403, 403, 403, 200]),
             (
                 Method::GET,
                 "/api/v1/orgs/memberships".into(),
                 None,
                 [403, 403, 403, 403, 200],
             ),
-            (
-                Method::GET,
-                "/api/v1/orgs".into(),
-                None,
-                [200, 200, 200, 200, 200],
-            ),
+            (Method::GET, "/api/v1/orgs".into(), None, [200, 200, 200, 200, 200]),
         ]
     };
     for (method, path, body, expected) in rows {
@@ -216,25 +192,15 @@ async fn authorization_matrix() {
                 _ => &o.global_admin,
             };
             let before = o.state().await;
-            let reply =
-                o.t.call(method.clone(), &path, Some(token), body.as_deref())
-                    .await;
-            assert_eq!(
-                reply.status, status,
-                "{method} {path} as {who}: {:?}",
-                reply.body
-            );
+            let reply = o.t.call(method.clone(), &path, Some(token), body.as_deref()).await;
+            assert_eq!(reply.status, status, "{method} {path} as {who}: {:?}", reply.body);
             if status == 403 {
                 assert!(
                     reply.detail().as_str().unwrap().starts_with("Insufficient"),
                     "{:?}",
                     reply.body
                 );
-                assert_eq!(
-                    o.state().await,
-                    before,
-                    "{method} {path} as {who} changed data"
-                );
+                assert_eq!(o.state().await, before, "{method} {path} as {who} changed data");
             }
         }
     }
@@ -252,21 +218,13 @@ async fn non_members_get_403_whether_or_not_the_org_exists() {
         let reply = o.t.call(Method::GET, path, Some(&o.outsider), None).await;
         assert_eq!(
             (reply.status, &reply.body),
-            (
-                403,
-                &json!({ "detail": "Insufficient organization permissions" })
-            ),
+            (403, &json!({ "detail": "Insufficient organization permissions" })),
             "{path}"
         );
     }
     let missing =
-        o.t.call(
-            Method::DELETE,
-            "/api/v1/orgs/999",
-            Some(&o.global_admin),
-            None,
-        )
-        .await;
+        o.t.call(Method::DELETE, "/api/v1/orgs/999", Some(&o.global_admin), None)
+            .await;
     assert_eq!(
         (missing.status, missing.body),
         (404, json!({ "detail": "Organization not found" }))
@@ -345,11 +303,7 @@ async fn exactly_one_owner_and_admins_act_up_to_their_rank() {
         ),
     ];
     for (case, method, path, body, status) in refusals {
-        let token = if case.starts_with("owner") {
-            &o.owner
-        } else {
-            &o.admin
-        };
+        let token = if case.starts_with("owner") { &o.owner } else { &o.admin };
         let before = o.state().await;
         let reply = t.call(method, path, Some(token), body).await;
         assert_eq!(reply.status, status, "{case}: {:?}", reply.body);
@@ -369,21 +323,11 @@ async fn exactly_one_owner_and_admins_act_up_to_their_rank() {
     assert_eq!(owners, [2]);
 
     let admin_removes_self = t
-        .call(
-            Method::DELETE,
-            "/api/v1/orgs/1/members/3",
-            Some(&o.admin),
-            None,
-        )
+        .call(Method::DELETE, "/api/v1/orgs/1/members/3", Some(&o.admin), None)
         .await;
     assert_eq!(admin_removes_self.status, 204, "an admin may leave");
     let member_leaves = t
-        .call(
-            Method::DELETE,
-            "/api/v1/orgs/1/members/4",
-            Some(&o.member),
-            None,
-        )
+        .call(Method::DELETE, "/api/v1/orgs/1/members/4", Some(&o.member), None)
         .await;
     assert_eq!(member_leaves.status, 403, "members only read");
 }
@@ -488,11 +432,7 @@ async fn clear_4xx_for_bad_input_never_500() {
     ];
     for (method, path, body, status, detail) in cases {
         let reply = t.call(method.clone(), path, owner, body).await;
-        assert_eq!(
-            (reply.status, &reply.body),
-            (status, &detail),
-            "{method} {path}"
-        );
+        assert_eq!((reply.status, &reply.body), (status, &detail), "{method} {path}");
     }
     for (method, path, body) in [
         (Method::POST, "/api/v1/orgs/1/members", None),
@@ -543,8 +483,7 @@ async fn bulk_add_reports_what_it_skipped() {
         .map(|m| m["user_id"].as_i64().unwrap())
         .collect();
     assert_eq!(added, [7]);
-    let skipped: Value =
-        serde_json::from_str(reply.headers["x-skipped-members"].to_str().unwrap()).unwrap();
+    let skipped: Value = serde_json::from_str(reply.headers["x-skipped-members"].to_str().unwrap()).unwrap();
     assert_eq!(
         skipped,
         json!([
@@ -631,21 +570,12 @@ async fn twenty_parallel_transfers_leave_exactly_one_owner() {
                 .header("content-type", "application/json")
                 .body(lambda_http::Body::Text(format!(r#"{{"user_id": {id}}}"#)))
                 .unwrap();
-            shared::http::orgs::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::orgs::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    let members = t
-        .call(Method::GET, "/api/v1/orgs/1/members", Some(&owner), None)
-        .await;
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    let members = t.call(Method::GET, "/api/v1/orgs/1/members", Some(&owner), None).await;
     let owners = members
         .body
         .as_array()
@@ -674,23 +604,12 @@ async fn twenty_parallel_creates_of_one_slug_make_one_org() {
                     r#"{{"name": "Org {i}", "slug": "same-slug"}}"#
                 )))
                 .unwrap();
-            shared::http::orgs::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::orgs::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 400).count(),
-        19,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 19, "{statuses:?}");
     assert_eq!(t.count_items_with_pk_prefix("SLUG#").await, 1);
     let orgs = t
         .data_items()
@@ -706,9 +625,7 @@ async fn twenty_parallel_creates_of_one_slug_make_one_org() {
 #[tokio::test]
 async fn deleting_an_org_leaves_nothing_of_it() {
     let o = org().await;
-    let reply =
-        o.t.call(Method::DELETE, "/api/v1/orgs/1", Some(&o.owner), None)
-            .await;
+    let reply = o.t.call(Method::DELETE, "/api/v1/orgs/1", Some(&o.owner), None).await;
     assert_eq!(reply.status, 204);
     assert_eq!(
         o.t.count_items_with_pk_prefix("ORG#").await,
@@ -717,9 +634,7 @@ async fn deleting_an_org_leaves_nothing_of_it() {
     );
     assert_eq!(o.t.count_items_with_pk_prefix("SLUG#").await, 0);
     assert_eq!(o.t.count_items_with_pk_prefix("INVITE_TOKEN#").await, 0);
-    let mine =
-        o.t.call(Method::GET, "/api/v1/orgs", Some(&o.member), None)
-            .await;
+    let mine = o.t.call(Method::GET, "/api/v1/orgs", Some(&o.member), None).await;
     assert_eq!(mine.body, json!([]));
     let again =
         o.t.call(
@@ -754,20 +669,15 @@ async fn global_admins_list_every_org_and_membership() {
         .collect();
     assert_eq!(slugs, ["second", "acme-corp"], "newest first");
     let memberships =
-        o.t.call(
-            Method::GET,
-            "/api/v1/orgs/memberships",
-            Some(&o.global_admin),
-            None,
-        )
-        .await;
-    assert_eq!(memberships.body.as_array().unwrap().len(), 5);
-    assert!(memberships.body.as_array().unwrap().contains(
-        &json!({ "user_id": 2, "org_name": "Acme Corp", "org_slug": "acme-corp", "role": "owner" })
-    ));
-    let mine =
-        o.t.call(Method::GET, "/api/v1/orgs", Some(&o.member), None)
+        o.t.call(Method::GET, "/api/v1/orgs/memberships", Some(&o.global_admin), None)
             .await;
+    assert_eq!(memberships.body.as_array().unwrap().len(), 5);
+    assert!(memberships
+        .body
+        .as_array()
+        .unwrap()
+        .contains(&json!({ "user_id": 2, "org_name": "Acme Corp", "org_slug": "acme-corp", "role": "owner" })));
+    let mine = o.t.call(Method::GET, "/api/v1/orgs", Some(&o.member), None).await;
     assert_eq!(mine.body.as_array().unwrap().len(), 1);
 }
 
@@ -817,12 +727,7 @@ async fn a_pending_invite_is_accepted_at_registration() {
         o.t.call(Method::GET, "/api/v1/orgs/1/invites", Some(&o.owner), None)
             .await;
     assert!(
-        listed
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|i| i.get("token").is_none()),
+        listed.body.as_array().unwrap().iter().all(|i| i.get("token").is_none()),
         "listings carry no token"
     );
     assert!(o.t.outbox("newcomer@example.com").await[0]["subject"]
@@ -851,8 +756,7 @@ async fn a_pending_invite_is_accepted_at_registration() {
     );
     let types = audit.event_types();
     assert!(
-        types.contains(&"auth.invite_created".to_string())
-            && types.contains(&"auth.invite_accepted".to_string()),
+        types.contains(&"auth.invite_created".to_string()) && types.contains(&"auth.invite_accepted".to_string()),
         "{types:?}"
     );
 }
@@ -895,12 +799,7 @@ async fn accept_invite_by_token_in_email_mode_and_token_mode() {
         let body = json!({ "token": invite_token }).to_string();
 
         let by_stranger = t
-            .call(
-                Method::POST,
-                "/api/v1/auth/accept-invite",
-                Some(&stranger),
-                Some(&body),
-            )
+            .call(Method::POST, "/api/v1/auth/accept-invite", Some(&stranger), Some(&body))
             .await;
         let holder = if mode == "email" {
             assert_eq!(
@@ -909,31 +808,18 @@ async fn accept_invite_by_token_in_email_mode_and_token_mode() {
             );
             &newcomer
         } else {
-            assert_eq!(
-                by_stranger.status, 200,
-                "token mode: anyone holding the token"
-            );
+            assert_eq!(by_stranger.status, 200, "token mode: anyone holding the token");
             &stranger
         };
         if mode == "email" {
             let accepted = t
-                .call(
-                    Method::POST,
-                    "/api/v1/auth/accept-invite",
-                    Some(holder),
-                    Some(&body),
-                )
+                .call(Method::POST, "/api/v1/auth/accept-invite", Some(holder), Some(&body))
                 .await;
             assert_eq!(accepted.status, 200, "{:?}", accepted.body);
             assert_eq!(accepted.body["status"], "accepted");
         }
         let reused = t
-            .call(
-                Method::POST,
-                "/api/v1/auth/accept-invite",
-                Some(holder),
-                Some(&body),
-            )
+            .call(Method::POST, "/api/v1/auth/accept-invite", Some(holder), Some(&body))
             .await;
         assert_eq!(
             (reused.status, reused.body),
@@ -941,12 +827,7 @@ async fn accept_invite_by_token_in_email_mode_and_token_mode() {
             "{mode}"
         );
         let anonymous = t
-            .call(
-                Method::POST,
-                "/api/v1/auth/accept-invite",
-                None,
-                Some(&body),
-            )
+            .call(Method::POST, "/api/v1/auth/accept-invite", None, Some(&body))
             .await;
         assert_eq!(anonymous.status, 401);
     }
@@ -974,11 +855,7 @@ async fn twenty_parallel_accepts_of_one_invite_make_one_membership() {
     let body = json!({ "token": invited.body["token"] }).to_string();
     let mut tokens = Vec::new();
     for i in 0..20 {
-        tokens.push(
-            t.quick_user(&format!("u{i}@example.com"), Role::User)
-                .await
-                .1,
-        );
+        tokens.push(t.quick_user(&format!("u{i}@example.com"), Role::User).await.1);
     }
     let mut tasks = tokio::task::JoinSet::new();
     for token in tokens {
@@ -992,26 +869,13 @@ async fn twenty_parallel_accepts_of_one_invite_make_one_membership() {
                 .header("content-type", "application/json")
                 .body(lambda_http::Body::Text(body))
                 .unwrap();
-            shared::http::auth::handle(&app, request)
-                .await
-                .status()
-                .as_u16()
+            shared::http::auth::handle(&app, request).await.status().as_u16()
         });
     }
     let statuses = tasks.join_all().await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    let members = t
-        .call(Method::GET, "/api/v1/orgs/1/members", Some(&owner), None)
-        .await;
-    assert_eq!(
-        members.body.as_array().unwrap().len(),
-        2,
-        "the owner and one newcomer"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    let members = t.call(Method::GET, "/api/v1/orgs/1/members", Some(&owner), None).await;
+    assert_eq!(members.body.as_array().unwrap().len(), 2, "the owner and one newcomer");
 }
 
 #[tokio::test]
@@ -1035,12 +899,7 @@ async fn accepting_while_already_a_member_is_a_clear_400() {
         .await;
     let body = json!({ "token": invited.body["token"] }).to_string();
     let reply = t
-        .call(
-            Method::POST,
-            "/api/v1/auth/accept-invite",
-            Some(&owner),
-            Some(&body),
-        )
+        .call(Method::POST, "/api/v1/auth/accept-invite", Some(&owner), Some(&body))
         .await;
     assert_eq!(
         (reply.status, reply.body),

@@ -76,24 +76,14 @@ async fn role_matrix() {
     type Row = (Method, &'static str, Option<&'static str>, [u16; 5]);
     // Statuses for: anonymous, user, moderator, admin, the target itself.
     let rows: Vec<Row> = vec![
-        (
-            Method::GET,
-            "/api/v1/auth/users",
-            None,
-            [401, 403, 200, 200, 403],
-        ),
+        (Method::GET, "/api/v1/auth/users", None, [401, 403, 200, 200, 403]),
         (
             Method::POST,
             "/api/v1/auth/users",
             Some(r#"{"email": "new@example.com", "password": "Secret1234!"}"#),
             [401, 403, 403, 201, 403],
         ),
-        (
-            Method::GET,
-            "/api/v1/auth/users/4",
-            None,
-            [401, 403, 403, 200, 200],
-        ),
+        (Method::GET, "/api/v1/auth/users/4", None, [401, 403, 403, 200, 200]),
         (
             Method::PATCH,
             "/api/v1/auth/users/4?full_name=Renamed",
@@ -118,23 +108,14 @@ async fn role_matrix() {
             Some(r#"{"role": "moderator"}"#),
             [401, 403, 403, 200, 403],
         ),
-        (
-            Method::DELETE,
-            "/api/v1/auth/users/4",
-            None,
-            [401, 403, 403, 204, 403],
-        ),
+        (Method::DELETE, "/api/v1/auth/users/4", None, [401, 403, 403, 204, 403]),
     ];
     for (method, path, body, expected) in rows {
         for (actor, status) in ACTORS.iter().zip(expected) {
             let c = cast().await;
             let before = c.target_state().await;
             let reply = c.t.call(method.clone(), path, c.token(*actor), body).await;
-            assert_eq!(
-                reply.status, status,
-                "{method} {path} as {actor:?}: {:?}",
-                reply.body
-            );
+            assert_eq!(reply.status, status, "{method} {path} as {actor:?}: {:?}", reply.body);
             if status >= 400 {
                 assert_eq!(
                     c.target_state().await,
@@ -156,11 +137,7 @@ async fn admins_cannot_deactivate_demote_or_delete_themselves() {
     let c = cast().await;
     for (method, path, body) in [
         (Method::PATCH, "/api/v1/auth/users/1/deactivate", None),
-        (
-            Method::PATCH,
-            "/api/v1/auth/users/1/role",
-            Some(r#"{"role": "user"}"#),
-        ),
+        (Method::PATCH, "/api/v1/auth/users/1/role", Some(r#"{"role": "user"}"#)),
         (Method::DELETE, "/api/v1/auth/users/1", None),
     ] {
         let reply = c.t.call(method.clone(), path, Some(&c.admin), body).await;
@@ -182,9 +159,7 @@ async fn admins_cannot_deactivate_demote_or_delete_themselves() {
 async fn clear_errors_for_unknown_users_bad_ids_and_roles() {
     let c = cast().await;
     let admin = Some(c.admin.as_str());
-    let unknown =
-        c.t.call(Method::GET, "/api/v1/auth/users/999", admin, None)
-            .await;
+    let unknown = c.t.call(Method::GET, "/api/v1/auth/users/999", admin, None).await;
     assert_eq!(
         (unknown.status, unknown.body),
         (404, json!({ "detail": "User not found" }))
@@ -205,9 +180,7 @@ async fn clear_errors_for_unknown_users_bad_ids_and_roles() {
             "{method} {path}"
         );
     }
-    let not_a_number =
-        c.t.call(Method::GET, "/api/v1/auth/users/abc", admin, None)
-            .await;
+    let not_a_number = c.t.call(Method::GET, "/api/v1/auth/users/abc", admin, None).await;
     assert_eq!(not_a_number.status, 422);
     assert_eq!(not_a_number.detail()[0]["loc"], json!(["path", "user_id"]));
     let bad_role =
@@ -225,9 +198,7 @@ async fn clear_errors_for_unknown_users_bad_ids_and_roles() {
             json!({ "detail": "Invalid role. Must be one of: ['admin', 'moderator', 'user']" })
         )
     );
-    let nothing =
-        c.t.call(Method::PATCH, "/api/v1/auth/users/4", admin, None)
-            .await;
+    let nothing = c.t.call(Method::PATCH, "/api/v1/auth/users/4", admin, None).await;
     assert_eq!(
         (nothing.status, nothing.body),
         (400, json!({ "detail": "No fields to update" }))
@@ -249,12 +220,7 @@ async fn clear_errors_for_unknown_users_bad_ids_and_roles() {
 #[tokio::test]
 async fn role_changes_apply_to_existing_tokens_at_once() {
     let c = cast().await;
-    assert_eq!(
-        c.t.get_with_token("/api/v1/auth/users", &c.user)
-            .await
-            .status,
-        403
-    );
+    assert_eq!(c.t.get_with_token("/api/v1/auth/users", &c.user).await.status, 403);
     let promoted =
         c.t.call(
             Method::PATCH,
@@ -264,37 +230,20 @@ async fn role_changes_apply_to_existing_tokens_at_once() {
         )
         .await;
     assert_eq!(promoted.body["role"], "moderator");
-    assert_eq!(
-        c.t.get_with_token("/api/v1/auth/users", &c.user)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(c.t.get_with_token("/api/v1/auth/users", &c.user).await.status, 200);
 }
 
 #[tokio::test]
 async fn deactivation_ends_tokens_for_good() {
     let c = cast().await;
-    assert_eq!(
-        c.t.get_with_token("/api/v1/auth/me", &c.target)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(c.t.get_with_token("/api/v1/auth/me", &c.target).await.status, 200);
     c.t.clock.advance(chrono::Duration::milliseconds(5));
     let off =
-        c.t.call(
-            Method::PATCH,
-            "/api/v1/auth/users/4/deactivate",
-            Some(&c.admin),
-            None,
-        )
-        .await;
+        c.t.call(Method::PATCH, "/api/v1/auth/users/4/deactivate", Some(&c.admin), None)
+            .await;
     assert_eq!(off.body["is_active"], false);
     assert_eq!(
-        c.t.get_with_token("/api/v1/auth/me", &c.target)
-            .await
-            .status,
+        c.t.get_with_token("/api/v1/auth/me", &c.target).await.status,
         401,
         "refused at once"
     );
@@ -302,18 +251,11 @@ async fn deactivation_ends_tokens_for_good() {
 
     c.t.clock.advance(chrono::Duration::milliseconds(5));
     let on =
-        c.t.call(
-            Method::PATCH,
-            "/api/v1/auth/users/4/activate",
-            Some(&c.admin),
-            None,
-        )
-        .await;
+        c.t.call(Method::PATCH, "/api/v1/auth/users/4/activate", Some(&c.admin), None)
+            .await;
     assert_eq!(on.body["is_active"], true);
     assert_eq!(
-        c.t.get_with_token("/api/v1/auth/me", &c.target)
-            .await
-            .status,
+        c.t.get_with_token("/api/v1/auth/me", &c.target).await.status,
         401,
         "and after re-activation"
     );
@@ -321,10 +263,7 @@ async fn deactivation_ends_tokens_for_good() {
     let fresh = c.t.login("target@example.com", PASSWORD).await;
     assert_eq!(fresh.status, 200, "a new login is needed, and works");
     let token = fresh.body["access_token"].as_str().unwrap();
-    assert_eq!(
-        c.t.get_with_token("/api/v1/auth/me", token).await.status,
-        200
-    );
+    assert_eq!(c.t.get_with_token("/api/v1/auth/me", token).await.status, 200);
 }
 
 #[tokio::test]
@@ -334,16 +273,8 @@ async fn deleting_a_user_frees_the_email_and_ends_the_account() {
     let deleted =
         c.t.call(Method::DELETE, "/api/v1/auth/users/4", Some(&c.admin), None)
             .await;
-    assert_eq!(
-        (deleted.status, deleted.body),
-        (204, serde_json::Value::Null)
-    );
-    assert_eq!(
-        c.t.get_with_token("/api/v1/auth/me", &c.target)
-            .await
-            .status,
-        401
-    );
+    assert_eq!((deleted.status, deleted.body), (204, serde_json::Value::Null));
+    assert_eq!(c.t.get_with_token("/api/v1/auth/me", &c.target).await.status, 401);
     assert_eq!(c.t.login("target@example.com", PASSWORD).await.status, 401);
     assert_eq!(c.t.count_items_with_pk_prefix("EMAIL#target").await, 0);
     assert_eq!(
@@ -367,14 +298,15 @@ async fn admin_created_users_get_201_without_verification_mail_even_when_registr
     let t = TestApp::with_env(&[("REGISTRATION_ENABLED", "false")]).await;
     let body = r#"{"email": "first@example.com", "password": "Secret1234!"}"#;
     assert_eq!(t.post_json("/api/v1/auth/register", body).await.status, 403);
-    let first = shared::seed::run(&t.app, json!({ "command": "create-test-user", "email": "admin@example.com", "password": "Admin1234!" })).await;
+    let first = shared::seed::run(
+        &t.app,
+        json!({ "command": "create-test-user", "email": "admin@example.com", "password": "Admin1234!" }),
+    )
+    .await;
     let shared::seed::SeedReply::Ok { result } = first else {
         panic!("{first:?}")
     };
-    assert_eq!(
-        result["user"]["role"], "admin",
-        "the first user of any path is admin"
-    );
+    assert_eq!(result["user"]["role"], "admin", "the first user of any path is admin");
     let admin = t.login("admin@example.com", "Admin1234!").await.body["access_token"]
         .as_str()
         .unwrap()
@@ -389,10 +321,7 @@ async fn admin_created_users_get_201_without_verification_mail_even_when_registr
         (created.body["role"].as_str(), created.body["id"].as_i64()),
         (Some("user"), Some(2))
     );
-    assert!(
-        t.outbox("first@example.com").await.is_empty(),
-        "no verification mail"
-    );
+    assert!(t.outbox("first@example.com").await.is_empty(), "no verification mail");
     assert_eq!(audit.event_types(), ["auth.user_created"]);
 }
 
@@ -415,40 +344,23 @@ async fn listing_is_newest_first_in_pages_with_a_cursor() {
         assert!(ids.len() <= 3);
         seen.extend(ids);
         match page.headers.get("x-next-cursor") {
-            Some(cursor) => {
-                path = format!(
-                    "/api/v1/auth/users?limit=3&cursor={}",
-                    cursor.to_str().unwrap()
-                )
-            }
+            Some(cursor) => path = format!("/api/v1/auth/users?limit=3&cursor={}", cursor.to_str().unwrap()),
             None => break,
         }
     }
     assert_eq!(seen, [4, 3, 2, 1]);
 
-    let all =
-        c.t.call(Method::GET, "/api/v1/auth/users", admin, None)
-            .await;
+    let all = c.t.call(Method::GET, "/api/v1/auth/users", admin, None).await;
     assert_eq!(all.body.as_array().unwrap().len(), 4, "default page of 100");
     for bad in ["limit=0", "limit=1001", "limit=abc"] {
         let reply =
-            c.t.call(
-                Method::GET,
-                &format!("/api/v1/auth/users?{bad}"),
-                admin,
-                None,
-            )
-            .await;
+            c.t.call(Method::GET, &format!("/api/v1/auth/users?{bad}"), admin, None)
+                .await;
         assert_eq!(reply.status, 422, "{bad}");
     }
     let bad_cursor =
-        c.t.call(
-            Method::GET,
-            "/api/v1/auth/users?cursor=garbage",
-            admin,
-            None,
-        )
-        .await;
+        c.t.call(Method::GET, "/api/v1/auth/users?cursor=garbage", admin, None)
+            .await;
     assert_eq!(
         (bad_cursor.status, bad_cursor.body),
         (400, json!({ "detail": "Invalid cursor" }))
@@ -479,13 +391,9 @@ async fn seed_commands_return_typed_results_and_errors() {
     let SeedReply::Ok { result } = run(json!({ "command": "create-test-user" })).await else {
         panic!()
     };
-    assert_eq!(
-        result["user"]["email"], "test1@example.com",
-        "the next free address"
-    );
+    assert_eq!(result["user"]["email"], "test1@example.com", "the next free address");
 
-    let SeedReply::Ok { result } =
-        run(json!({ "command": "create-test-users", "count": 3, "prefix": "user" })).await
+    let SeedReply::Ok { result } = run(json!({ "command": "create-test-users", "count": 3, "prefix": "user" })).await
     else {
         panic!()
     };
@@ -495,14 +403,7 @@ async fn seed_commands_return_typed_results_and_errors() {
         .iter()
         .map(|u| u["user"]["email"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        emails,
-        [
-            "user1@example.com",
-            "user2@example.com",
-            "user3@example.com"
-        ]
-    );
+    assert_eq!(emails, ["user1@example.com", "user2@example.com", "user3@example.com"]);
     assert_eq!(result["users"][0]["user"]["full_name"], "Test User user1");
 
     let SeedReply::Ok { result } = run(json!({ "command": "list-users" })).await else {
@@ -510,17 +411,12 @@ async fn seed_commands_return_typed_results_and_errors() {
     };
     assert_eq!(result["users"].as_array().unwrap().len(), 5);
 
-    let SeedReply::Ok { result } = run(
-        json!({ "command": "promote-user", "email": "user1@example.com", "role": "moderator" }),
-    )
-    .await
+    let SeedReply::Ok { result } =
+        run(json!({ "command": "promote-user", "email": "user1@example.com", "role": "moderator" })).await
     else {
         panic!()
     };
-    assert_eq!(
-        result["message"],
-        "Updated user1@example.com: role user -> moderator"
-    );
+    assert_eq!(result["message"], "Updated user1@example.com: role user -> moderator");
 
     assert_eq!(
         kind(run(json!({ "command": "create-test-user", "email": "USER1@example.com", "password": PASSWORD })).await),
@@ -531,10 +427,7 @@ async fn seed_commands_return_typed_results_and_errors() {
         Some(SeedErrorKind::UnknownUser)
     );
     assert_eq!(
-        kind(
-            run(json!({ "command": "promote-user", "email": "user1@example.com", "role": "boss" }))
-                .await
-        ),
+        kind(run(json!({ "command": "promote-user", "email": "user1@example.com", "role": "boss" })).await),
         Some(SeedErrorKind::InvalidRole)
     );
     assert_eq!(
@@ -563,37 +456,17 @@ async fn deleting_a_user_respects_their_orgs() {
     // The target owns "shared" (with the user in it) and "solo" (alone), and is a member of the
     // user's "club", where it has a pending invite out.
     assert_eq!(
-        t.call(
-            Method::POST,
-            "/api/v1/orgs",
-            Some(&c.target),
-            Some(&create("shared"))
-        )
-        .await
-        .status,
+        t.call(Method::POST, "/api/v1/orgs", Some(&c.target), Some(&create("shared")))
+            .await
+            .status,
         201
     );
-    t.call(
-        Method::POST,
-        "/api/v1/orgs/1/members?user_id=3",
-        Some(&c.target),
-        None,
-    )
-    .await;
-    t.call(
-        Method::POST,
-        "/api/v1/orgs",
-        Some(&c.target),
-        Some(&create("solo")),
-    )
-    .await;
-    t.call(
-        Method::POST,
-        "/api/v1/orgs",
-        Some(&c.user),
-        Some(&create("club")),
-    )
-    .await;
+    t.call(Method::POST, "/api/v1/orgs/1/members?user_id=3", Some(&c.target), None)
+        .await;
+    t.call(Method::POST, "/api/v1/orgs", Some(&c.target), Some(&create("solo")))
+        .await;
+    t.call(Method::POST, "/api/v1/orgs", Some(&c.user), Some(&create("club")))
+        .await;
     t.call(
         Method::POST,
         "/api/v1/orgs/3/members?user_id=4&role=admin",
@@ -642,9 +515,7 @@ async fn deleting_a_user_respects_their_orgs() {
         204
     );
 
-    let all = t
-        .call(Method::GET, "/api/v1/orgs/all", Some(&c.admin), None)
-        .await;
+    let all = t.call(Method::GET, "/api/v1/orgs/all", Some(&c.admin), None).await;
     let slugs: Vec<&str> = all
         .body
         .as_array()
@@ -664,12 +535,6 @@ async fn deleting_a_user_respects_their_orgs() {
             "org {org_id} keeps no membership of theirs"
         );
     }
-    let club_invites = t
-        .call(Method::GET, "/api/v1/orgs/3/invites", Some(&c.user), None)
-        .await;
-    assert_eq!(
-        club_invites.body,
-        json!([]),
-        "their pending invite was revoked"
-    );
+    let club_invites = t.call(Method::GET, "/api/v1/orgs/3/invites", Some(&c.user), None).await;
+    assert_eq!(club_invites.body, json!([]), "their pending invite was revoked");
 }

@@ -37,12 +37,7 @@ impl Api {
     /// A client with an address of its own.
     pub fn new() -> Self {
         let random = uuid::Uuid::new_v4().as_u128();
-        let address = format!(
-            "10.{}.{}.{}",
-            (random >> 16) as u8,
-            (random >> 8) as u8,
-            random as u8
-        );
+        let address = format!("10.{}.{}.{}", (random >> 16) as u8, (random >> 8) as u8, random as u8);
         Self::with_client_address(Some(address))
     }
 
@@ -55,10 +50,7 @@ impl Api {
     fn with_client_address(client_address: Option<String>) -> Self {
         let base = std::env::var("GATEHOUSE_URL")
             .expect("GATEHOUSE_URL must name the running stack: run the tests with `make test`");
-        let agent = Agent::config_builder()
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = Agent::config_builder().http_status_as_error(false).build().into();
         Api {
             base,
             agent,
@@ -98,13 +90,8 @@ impl Api {
             .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
             .collect();
         let text = response.body_mut().read_to_string().expect("readable body");
-        let body =
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        Reply { status, headers, body }
     }
 
     pub fn post_json(&self, path: &str, body: &str) -> Reply {
@@ -133,10 +120,8 @@ impl Api {
 
 /// Runs the `gatehouse` CLI against the stack; `make test` names both.
 pub fn gatehouse(args: &[&str]) -> std::process::Output {
-    let cli =
-        std::env::var("GATEHOUSE_CLI").expect("GATEHOUSE_CLI names the built CLI: run `make test`");
-    let url = std::env::var("GATEHOUSE_URL")
-        .expect("GATEHOUSE_URL names the running stack: run `make test`");
+    let cli = std::env::var("GATEHOUSE_CLI").expect("GATEHOUSE_CLI names the built CLI: run `make test`");
+    let url = std::env::var("GATEHOUSE_URL").expect("GATEHOUSE_URL names the running stack: run `make test`");
     std::process::Command::new(cli)
         .args(["--endpoint", &url])
         .args(args)
@@ -148,11 +133,7 @@ pub fn gatehouse(args: &[&str]) -> std::process::Output {
 /// `gatehouse auth outbox --to … --json` (where the seed doc queries the database).
 pub fn token_from_outbox(to: &str, subject: &str) -> String {
     let output = gatehouse(&["auth", "outbox", "--to", to, "--json"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let result: Value = serde_json::from_slice(&output.stdout).expect("--json prints JSON");
     let messages = result["messages"].as_array().expect("a list of messages");
     let message = messages
@@ -164,12 +145,7 @@ pub fn token_from_outbox(to: &str, subject: &str) -> String {
         .unwrap()
         .lines()
         .map(str::trim)
-        .find(|line| {
-            line.len() == 43
-                && line
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
+        .find(|line| line.len() == 43 && line.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
         .expect("the message carries a token")
         .to_string()
 }

@@ -8,8 +8,7 @@ use serde_json::json;
 fn password_reset_flow() {
     let api = Api::new();
     let email = unique_email("jane");
-    let body =
-        format!(r#"{{"email": "{email}", "password": "Secret1234!", "full_name": "Jane Doe"}}"#);
+    let body = format!(r#"{{"email": "{email}", "password": "Secret1234!", "full_name": "Jane Doe"}}"#);
     assert_eq!(api.post_json("/api/v1/auth/register", &body).status, 200);
 
     let requested = api.post_json(
@@ -28,10 +27,7 @@ fn password_reset_flow() {
     let confirmed = api.post_json("/api/v1/auth/password-reset/confirm", &confirm);
     assert_eq!(
         (confirmed.status, confirmed.body),
-        (
-            200,
-            json!({ "detail": "Password has been reset successfully" })
-        )
+        (200, json!({ "detail": "Password has been reset successfully" }))
     );
     let login = api.post_form(
         "/api/v1/auth/token",
@@ -51,31 +47,18 @@ fn password_reset_flow() {
 fn email_verification_flow() {
     let api = Api::new();
     let email = unique_email("bob");
-    let body =
-        format!(r#"{{"email": "{email}", "password": "Secret1234!", "full_name": "Bob Smith"}}"#);
+    let body = format!(r#"{{"email": "{email}", "password": "Secret1234!", "full_name": "Bob Smith"}}"#);
     let registered = api.post_json("/api/v1/auth/register", &body);
     assert_eq!(registered.body["is_verified"], false);
 
     let token = token_from_outbox(&email, "Verify your email address");
-    let verified = api.post_json(
-        "/api/v1/auth/verify-email",
-        &format!(r#"{{"token": "{token}"}}"#),
-    );
+    let verified = api.post_json("/api/v1/auth/verify-email", &format!(r#"{{"token": "{token}"}}"#));
     assert_eq!(
         (verified.status, verified.body),
-        (
-            200,
-            json!({ "detail": "Email has been verified successfully" })
-        )
+        (200, json!({ "detail": "Email has been verified successfully" }))
     );
-    let login = api.post_form(
-        "/api/v1/auth/token",
-        &format!("username={email}&password=Secret1234!"),
-    );
-    let me = api.get(
-        "/api/v1/auth/me",
-        login.body["access_token"].as_str().unwrap(),
-    );
+    let login = api.post_form("/api/v1/auth/token", &format!("username={email}&password=Secret1234!"));
+    let me = api.get("/api/v1/auth/me", login.body["access_token"].as_str().unwrap());
     assert_eq!(me.body["is_verified"], true);
 }
 
@@ -86,18 +69,12 @@ fn login_rate_limit() {
     let api = Api::as_curl();
     let statuses: Vec<u16> = (0..6)
         .map(|_| {
-            api.post_form(
-                "/api/v1/auth/token",
-                "username=nobody@example.com&password=wrong",
-            )
-            .status
+            api.post_form("/api/v1/auth/token", "username=nobody@example.com&password=wrong")
+                .status
         })
         .collect();
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
-    let limited = api.post_form(
-        "/api/v1/auth/token",
-        "username=nobody@example.com&password=wrong",
-    );
+    let limited = api.post_form("/api/v1/auth/token", "username=nobody@example.com&password=wrong");
     assert_eq!(limited.status, 429);
     assert_eq!(limited.header("retry-after"), Some("60"));
     assert_eq!(
@@ -118,16 +95,10 @@ fn account_lockout() {
     let body = format!(r#"{{"email": "{email}", "password": "Correct1234!"}}"#);
     assert_eq!(api.post_json("/api/v1/auth/register", &body).status, 200);
     for _ in 0..5 {
-        let failed = api.post_form(
-            "/api/v1/auth/token",
-            &format!("username={email}&password=WrongPass"),
-        );
+        let failed = api.post_form("/api/v1/auth/token", &format!("username={email}&password=WrongPass"));
         assert_eq!(failed.body["detail"], "Incorrect email or password");
     }
-    let locked = owner.post_form(
-        "/api/v1/auth/token",
-        &format!("username={email}&password=Correct1234!"),
-    );
+    let locked = owner.post_form("/api/v1/auth/token", &format!("username={email}&password=Correct1234!"));
     assert_eq!(locked.status, 403);
     assert_eq!(
         locked.body,

@@ -3,10 +3,8 @@
 use std::process::{Command, Output};
 
 fn gatehouse(args: &[&str]) -> Output {
-    let cli =
-        std::env::var("GATEHOUSE_CLI").expect("GATEHOUSE_CLI names the built CLI: run `make test`");
-    let url = std::env::var("GATEHOUSE_URL")
-        .expect("GATEHOUSE_URL names the running stack: run `make test`");
+    let cli = std::env::var("GATEHOUSE_CLI").expect("GATEHOUSE_CLI names the built CLI: run `make test`");
+    let url = std::env::var("GATEHOUSE_URL").expect("GATEHOUSE_URL names the running stack: run `make test`");
     Command::new(cli)
         .args(["--endpoint", &url])
         .args(args)
@@ -17,11 +15,7 @@ fn gatehouse(args: &[&str]) -> Output {
 #[test]
 fn ping_reaches_the_seed_function() {
     let text = gatehouse(&["auth", "ping"]);
-    assert!(
-        text.status.success(),
-        "{}",
-        String::from_utf8_lossy(&text.stderr)
-    );
+    assert!(text.status.success(), "{}", String::from_utf8_lossy(&text.stderr));
     let table = std::env::var("TABLE_NAME").unwrap();
     assert_eq!(
         String::from_utf8_lossy(&text.stdout).trim(),
@@ -30,8 +24,7 @@ fn ping_reaches_the_seed_function() {
 
     let json = gatehouse(&["auth", "ping", "--json"]);
     assert!(json.status.success());
-    let reply: serde_json::Value =
-        serde_json::from_slice(&json.stdout).expect("--json prints JSON");
+    let reply: serde_json::Value = serde_json::from_slice(&json.stdout).expect("--json prints JSON");
     assert_eq!(reply["pong"], true);
     assert_eq!(reply["table"], table.as_str());
 }
@@ -63,11 +56,7 @@ fn quick_start_cli_lines() {
         "--password",
         "Admin1234!",
     ]);
-    assert!(
-        admin.status.success(),
-        "{}",
-        String::from_utf8_lossy(&admin.stderr)
-    );
+    assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
     assert!(String::from_utf8_lossy(&admin.stdout).contains("admin@example.com"));
     let batch = gatehouse(&[
         "auth",
@@ -78,11 +67,7 @@ fn quick_start_cli_lines() {
         "user",
         "--json",
     ]);
-    assert!(
-        batch.status.success(),
-        "{}",
-        String::from_utf8_lossy(&batch.stderr)
-    );
+    assert!(batch.status.success(), "{}", String::from_utf8_lossy(&batch.stderr));
     let created: serde_json::Value = serde_json::from_slice(&batch.stdout).unwrap();
     assert_eq!(created["users"].as_array().unwrap().len(), 3);
 
@@ -110,10 +95,7 @@ fn quick_start_cli_lines() {
     );
 
     let api = blackbox::Api::new();
-    let login = api.post_form(
-        "/api/v1/auth/token",
-        "username=admin@example.com&password=Admin1234!",
-    );
+    let login = api.post_form("/api/v1/auth/token", "username=admin@example.com&password=Admin1234!");
     assert_eq!(login.status, 200, "the CLI's user can log in");
 }
 
@@ -154,20 +136,10 @@ fn cli_failures_exit_one_with_a_reason() {
             "no user",
         ),
         (
-            vec![
-                "auth",
-                "promote-user",
-                "--email",
-                email.as_str(),
-                "--role",
-                "boss",
-            ],
+            vec!["auth", "promote-user", "--email", email.as_str(), "--role", "boss"],
             "Invalid role",
         ),
-        (
-            vec!["auth", "create-test-users", "--count", "0"],
-            "count must be",
-        ),
+        (vec!["auth", "create-test-users", "--count", "0"], "count must be"),
     ] {
         let output = gatehouse(&args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");
@@ -175,14 +147,7 @@ fn cli_failures_exit_one_with_a_reason() {
         assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
         assert!(stderr.contains(reason), "{args:?}: {stderr}");
     }
-    let promoted = gatehouse(&[
-        "auth",
-        "promote-user",
-        "--email",
-        &email,
-        "--role",
-        "moderator",
-    ]);
+    let promoted = gatehouse(&["auth", "promote-user", "--email", &email, "--role", "moderator"]);
     assert!(promoted.status.success());
     assert!(String::from_utf8_lossy(&promoted.stdout).contains("role user -> moderator"));
 }

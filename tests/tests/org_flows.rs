@@ -16,28 +16,18 @@ fn register(email: &str, password: &str) -> i64 {
 }
 
 fn login(api: &Api, email: &str, password: &str) -> String {
-    let reply = api.post_form(
-        "/api/v1/auth/token",
-        &format!("username={email}&password={password}"),
-    );
+    let reply = api.post_form("/api/v1/auth/token", &format!("username={email}&password={password}"));
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     reply.body["access_token"].as_str().unwrap().to_string()
 }
 
 fn send(api: &Api, method: &str, path: &str, token: &str, body: Option<&str>) -> blackbox::Reply {
-    api.request(
-        method,
-        path,
-        body.map(|_| "application/json"),
-        Some(token),
-        body,
-    )
+    api.request(method, path, body.map(|_| "application/json"), Some(token), body)
 }
 
 fn create_org(api: &Api, token: &str) -> i64 {
     let slug = format!("acme-{}", uuid::Uuid::new_v4().simple());
-    let body =
-        format!(r#"{{"name": "Acme Corp", "slug": "{slug}", "description": "Main organization"}}"#);
+    let body = format!(r#"{{"name": "Acme Corp", "slug": "{slug}", "description": "Main organization"}}"#);
     let created = send(api, "POST", "/api/v1/orgs", token, Some(&body));
     assert_eq!(created.status, 201, "{:?}", created.body);
     assert_eq!(created.body["slug"], slug.as_str());
@@ -51,9 +41,7 @@ fn organization_management() {
     let admin_email = unique_email("admin");
     register(&admin_email, "Admin1234!");
     let bob = register(&unique_email("bob"), "Secret1234!");
-    let others: Vec<i64> = (0..3)
-        .map(|_| register(&unique_email("user"), "Secret1234!"))
-        .collect();
+    let others: Vec<i64> = (0..3).map(|_| register(&unique_email("user"), "Secret1234!")).collect();
     let admin_token = login(&api, &admin_email, "Admin1234!");
     let org = create_org(&api, &admin_token);
 
@@ -81,10 +69,7 @@ fn organization_management() {
         &admin_token,
         Some(&bulk),
     );
-    assert_eq!(
-        (bulk_added.status, bulk_added.body.as_array().unwrap().len()),
-        (201, 3)
-    );
+    assert_eq!((bulk_added.status, bulk_added.body.as_array().unwrap().len()), (201, 3));
 
     let promoted = send(
         &api,
@@ -106,9 +91,7 @@ fn organization_management() {
     assert_eq!(rows.len(), 5);
     assert_eq!(rows[0]["email"], admin_email.as_str());
     assert_eq!(rows[0]["role"], "owner");
-    assert!(rows
-        .iter()
-        .any(|r| r["user_id"] == bob && r["role"] == "admin"));
+    assert!(rows.iter().any(|r| r["user_id"] == bob && r["role"] == "admin"));
 
     let transferred = send(
         &api,
@@ -162,28 +145,11 @@ fn invite_flow() {
         (201, Some("pending"))
     );
     assert_eq!(pending.body["token"].as_str().unwrap().len(), 43);
-    let listed = send(
-        &api,
-        "GET",
-        &format!("/api/v1/orgs/{org}/invites"),
-        &admin_token,
-        None,
-    );
+    let listed = send(&api, "GET", &format!("/api/v1/orgs/{org}/invites"), &admin_token, None);
     assert_eq!(listed.body.as_array().unwrap().len(), 1);
     let joined = register(&newcomer, "Welcome1234!");
-    let members = send(
-        &api,
-        "GET",
-        &format!("/api/v1/orgs/{org}/members"),
-        &admin_token,
-        None,
-    );
-    assert!(members
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|m| m["user_id"] == joined));
+    let members = send(&api, "GET", &format!("/api/v1/orgs/{org}/members"), &admin_token, None);
+    assert!(members.body.as_array().unwrap().iter().any(|m| m["user_id"] == joined));
 
     // Step 3b: an account made with the CLI (no auto-accept) accepts by token.
     let late = unique_email("late");
@@ -216,19 +182,10 @@ fn invite_flow() {
     );
     assert_eq!(accept.status, 200, "{:?}", accept.body);
     assert_eq!(
-        (
-            accept.body["status"].as_str(),
-            accept.body["email"].as_str()
-        ),
+        (accept.body["status"].as_str(), accept.body["email"].as_str()),
         (Some("accepted"), Some(late.as_str()))
     );
     let mine = send(&api, "GET", "/api/v1/orgs", &late_token, None);
-    let ids: Vec<Value> = mine
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|o| o["id"].clone())
-        .collect();
+    let ids: Vec<Value> = mine.body.as_array().unwrap().iter().map(|o| o["id"].clone()).collect();
     assert_eq!(ids, [json!(org)]);
 }

@@ -18,10 +18,7 @@ fn quick_start_register_token_me() {
     assert_eq!(registered.body["is_verified"], false);
     assert!(registered.body["id"].is_i64());
 
-    let login = api.post_form(
-        "/api/v1/auth/token",
-        &format!("username={email}&password=Secret1234!"),
-    );
+    let login = api.post_form("/api/v1/auth/token", &format!("username={email}&password=Secret1234!"));
     assert_eq!(login.status, 200, "{:?}", login.body);
     assert_eq!(login.body["token_type"], "bearer");
     let token = login.body["access_token"].as_str().unwrap();
@@ -57,16 +54,10 @@ fn logout_then_the_token_is_refused() {
 
     assert_eq!(api.get("/api/v1/auth/me", token).status, 200);
     let logout = api.post_with_token("/api/v1/auth/logout", token);
-    assert_eq!(
-        (logout.status, logout.body),
-        (200, json!({ "detail": "Logged out" }))
-    );
+    assert_eq!((logout.status, logout.body), (200, json!({ "detail": "Logged out" })));
     let after = api.get("/api/v1/auth/me", token);
     assert_eq!(after.status, 401);
-    assert_eq!(
-        after.body,
-        json!({ "detail": "Could not validate credentials" })
-    );
+    assert_eq!(after.body, json!({ "detail": "Could not validate credentials" }));
     assert_eq!(after.header("www-authenticate"), Some("Bearer"));
 }
 
@@ -76,10 +67,7 @@ fn wrong_password_and_unknown_user_look_the_same() {
     let email = unique_email("known");
     let body = format!(r#"{{"email": "{email}", "password": "Correct1234!"}}"#);
     assert_eq!(api.post_json("/api/v1/auth/register", &body).status, 200);
-    let wrong = api.post_form(
-        "/api/v1/auth/token",
-        &format!("username={email}&password=WrongPass"),
-    );
+    let wrong = api.post_form("/api/v1/auth/token", &format!("username={email}&password=WrongPass"));
     let unknown = api.post_form(
         "/api/v1/auth/token",
         &format!("username={}&password=wrong", unique_email("nobody")),
@@ -92,10 +80,7 @@ fn wrong_password_and_unknown_user_look_the_same() {
 fn errors_are_json_at_the_edge() {
     let api = Api::new();
     let unknown = api.request("GET", "/api/v1/auth/does-not-exist", None, None, None);
-    assert_eq!(
-        (unknown.status, unknown.body),
-        (404, json!({ "detail": "Not Found" }))
-    );
+    assert_eq!((unknown.status, unknown.body), (404, json!({ "detail": "Not Found" })));
     let wrong_method = api.request("PUT", "/api/v1/auth/register", None, None, None);
     assert_eq!(
         (wrong_method.status, wrong_method.body),

@@ -36,9 +36,7 @@ fn refuse_self(caller: &Caller, id: i64, action: &str) -> Result<(), AppError> {
 }
 
 fn audit(event: &str, caller: &Caller, target: i64) -> AuditEvent {
-    AuditEvent::new(event)
-        .actor_id(caller.user.id)
-        .target("user", target)
+    AuditEvent::new(event).actor_id(caller.user.id).target("user", target)
 }
 
 /// `GET /auth/users`: admins and moderators, newest first, one page at a time.
@@ -54,11 +52,7 @@ pub async fn list(
 
 /// `POST /auth/users`: admins create accounts whether or not registration is open; no
 /// verification mail, no sign-in.
-pub async fn create(
-    app: &App,
-    caller: &Caller,
-    registration: Registration,
-) -> Result<User, AppError> {
+pub async fn create(app: &App, caller: &Caller, registration: Registration) -> Result<User, AppError> {
     require(caller, &[Role::Admin])?;
     let user = users::create_user(app, registration, false).await?;
     audit("auth.user_created", caller, user.id).emit(app.clock.now());
@@ -71,9 +65,7 @@ pub async fn get(app: &App, caller: &Caller, id: i64) -> Result<User, AppError> 
         return Ok(caller.user.clone());
     }
     if caller.user.role != Role::Admin {
-        return Err(AppError::Forbidden(
-            "Not authorized to view this user".into(),
-        ));
+        return Err(AppError::Forbidden("Not authorized to view this user".into()));
     }
     app.store.user(id).await?.ok_or_else(not_found)
 }
@@ -86,9 +78,7 @@ pub async fn update_full_name(
     full_name: Option<String>,
 ) -> Result<User, AppError> {
     if caller.user.id != id && caller.user.role != Role::Admin {
-        return Err(AppError::Forbidden(
-            "Not authorized to update this user".into(),
-        ));
+        return Err(AppError::Forbidden("Not authorized to update this user".into()));
     }
     let full_name = full_name.ok_or_else(|| AppError::BadRequest("No fields to update".into()))?;
     let now = app.clock.now();
@@ -103,12 +93,7 @@ pub async fn update_full_name(
 
 /// `PATCH /auth/users/{id}/activate|deactivate`: admins, never on themselves. Deactivation ends
 /// every token the user holds; re-activation does not bring them back.
-pub async fn set_active(
-    app: &App,
-    caller: &Caller,
-    id: i64,
-    active: bool,
-) -> Result<User, AppError> {
+pub async fn set_active(app: &App, caller: &Caller, id: i64, active: bool) -> Result<User, AppError> {
     require(caller, &[Role::Admin])?;
     if !active {
         refuse_self(caller, id, "deactivate")?;
@@ -150,9 +135,8 @@ pub async fn set_role(app: &App, caller: &Caller, id: i64, role: &str) -> Result
 }
 
 pub fn parse_role(role: &str) -> Result<Role, AppError> {
-    Role::parse(role).ok_or_else(|| {
-        AppError::BadRequest("Invalid role. Must be one of: ['admin', 'moderator', 'user']".into())
-    })
+    Role::parse(role)
+        .ok_or_else(|| AppError::BadRequest("Invalid role. Must be one of: ['admin', 'moderator', 'user']".into()))
 }
 
 /// `DELETE /auth/users/{id}`: admins, never themselves. Refused (409) while the user is the
@@ -181,11 +165,7 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
     }
     let now = app.clock.now().timestamp();
     for (is_owner, partition) in partitions {
-        let org_id = partition
-            .org
-            .as_ref()
-            .map(|o| o.id)
-            .expect("kept only orgs that exist");
+        let org_id = partition.org.as_ref().map(|o| o.id).expect("kept only orgs that exist");
         if is_owner {
             app.store.delete_org(org_id).await?;
             AuditEvent::new("auth.org_deleted")

@@ -22,12 +22,7 @@ pub const ACCOUNT_LOCKED: &str =
 /// `POST /auth/token`: the password grant. Unknown emails and wrong passwords are one answer and
 /// cost one Argon2 verification each. Failures are counted per normalised email whether or not
 /// an account exists, so the lockout's 403 reveals nothing either.
-pub async fn login(
-    app: &App,
-    username: &str,
-    password: String,
-    ip: Option<&str>,
-) -> Result<String, AppError> {
+pub async fn login(app: &App, username: &str, password: String, ip: Option<&str>) -> Result<String, AppError> {
     let email = Email::parse(username).ok();
     let lockout_key = email
         .as_ref()
@@ -84,9 +79,7 @@ pub async fn login(
         return Err(AppError::Forbidden("Account disabled".into()));
     }
     let now = app.clock.now();
-    app.store
-        .set_last_login(user.id, &format_timestamp(now))
-        .await?;
+    app.store.set_last_login(user.id, &format_timestamp(now)).await?;
     let (token, _) = app.tokens.issue(&user, now);
     AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
@@ -106,10 +99,7 @@ fn locked(app: &App, lockout_key: &str) -> AppError {
 /// Resolves a bearer token to a live, active user; every failure is the same 401.
 pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
     let now = app.clock.now();
-    let claims = app
-        .tokens
-        .verify(token, now)
-        .ok_or(AppError::Unauthenticated)?;
+    let claims = app.tokens.verify(token, now).ok_or(AppError::Unauthenticated)?;
     let user_id = claims.user_id().ok_or(AppError::Unauthenticated)?;
     let (user, revoked) = app
         .store
@@ -117,9 +107,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
         .await?;
     let user = user.ok_or(AppError::Unauthenticated)?;
     let issued_at_ms = claims.issued_at_ms().ok_or(AppError::Unauthenticated)?;
-    let superseded = user
-        .tokens_valid_after_ms
-        .is_some_and(|after| issued_at_ms < after);
+    let superseded = user.tokens_valid_after_ms.is_some_and(|after| issued_at_ms < after);
     if revoked || superseded || !user.is_active {
         return Err(AppError::Unauthenticated);
     }
@@ -128,9 +116,7 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
 
 /// `POST /auth/logout`: revokes this token's `jti` until it would have expired.
 pub async fn logout(app: &App, caller: &Caller) -> Result<(), AppError> {
-    app.store
-        .revoke_token(&caller.claims.jti, caller.claims.exp)
-        .await?;
+    app.store.revoke_token(&caller.claims.jti, caller.claims.exp).await?;
     AuditEvent::new("auth.logout")
         .actor_id(caller.user.id)
         .emit(app.clock.now());

@@ -40,9 +40,7 @@ impl std::str::FromStr for AcceptanceMode {
         match value {
             "email" => Ok(AcceptanceMode::Email),
             "token" => Ok(AcceptanceMode::Token),
-            other => Err(format!(
-                "unknown mode {other:?}; use \"email\" or \"token\""
-            )),
+            other => Err(format!("unknown mode {other:?}; use \"email\" or \"token\"")),
         }
     }
 }
@@ -95,13 +93,7 @@ impl InviteView {
 }
 
 /// `POST /orgs/{id}/invites`: org admins and the owner, at most at their own rank.
-pub async fn create(
-    app: &App,
-    caller: &Caller,
-    org_id: i64,
-    email: Email,
-    role: &str,
-) -> Result<InviteView, AppError> {
+pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role: &str) -> Result<InviteView, AppError> {
     let access = orgs::access(app, caller, org_id, OrgRole::Admin).await?;
     let role = orgs::grantable_role(role, access.role)?;
     let now = app.clock.now();
@@ -128,20 +120,14 @@ pub async fn create(
                 role,
                 joined_at: format_timestamp(now),
             };
-            match app
-                .store
-                .create_accepted_invite(&invite, &membership)
-                .await?
-            {
+            match app.store.create_accepted_invite(&invite, &membership).await? {
                 AddMemberOutcome::Added => InviteView::of(&invite, None),
                 AddMemberOutcome::AlreadyMember => {
                     return Err(AppError::BadRequest(format!(
                         "{email} is already a member of this organization"
                     )))
                 }
-                AddMemberOutcome::UnknownUser
-                | AddMemberOutcome::OrgGone
-                | AddMemberOutcome::ExtraConditionFailed => {
+                AddMemberOutcome::UnknownUser | AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => {
                     return Err(AppError::Conflict(
                         "The organization or the user changed meanwhile; try again".into(),
                     ))
@@ -158,12 +144,7 @@ pub async fn create(
                 access.org.name,
                 role.as_str()
             );
-            let message = mail::compose(
-                email.as_str(),
-                &format!("Invitation to {}", access.org.name),
-                body,
-                now,
-            );
+            let message = mail::compose(email.as_str(), &format!("Invitation to {}", access.org.name), body, now);
             if !app
                 .store
                 .create_pending_invite(&invite, &message, now.timestamp())
@@ -199,19 +180,10 @@ pub async fn pending(app: &App, caller: &Caller, org_id: i64) -> Result<Vec<Invi
 }
 
 /// `DELETE /orgs/{id}/invites/{invite_id}`: revokes a pending invite and its token.
-pub async fn revoke(
-    app: &App,
-    caller: &Caller,
-    org_id: i64,
-    invite_id: i64,
-) -> Result<(), AppError> {
+pub async fn revoke(app: &App, caller: &Caller, org_id: i64, invite_id: i64) -> Result<(), AppError> {
     orgs::access(app, caller, org_id, OrgRole::Admin).await?;
     let not_found = || AppError::NotFound("Invite not found".into());
-    let invite = app
-        .store
-        .invite(org_id, invite_id)
-        .await?
-        .ok_or_else(not_found)?;
+    let invite = app.store.invite(org_id, invite_id).await?.ok_or_else(not_found)?;
     let now = app.clock.now().timestamp();
     if invite.status != InviteStatus::Pending || !app.store.revoke_invite(&invite, now).await? {
         return Err(not_found());
@@ -232,11 +204,7 @@ async fn redeem(app: &App, invite: &Invite, user: &User) -> Result<(), AppError>
         role: invite.role,
         joined_at: format_timestamp(now),
     };
-    match app
-        .store
-        .accept_invite(invite, &membership, now.timestamp())
-        .await?
-    {
+    match app.store.accept_invite(invite, &membership, now.timestamp()).await? {
         AcceptOutcome::Accepted => {}
         AcceptOutcome::AlreadyMember => {
             return Err(AppError::BadRequest(
@@ -261,9 +229,7 @@ pub async fn accept(app: &App, caller: &Caller, secret: &str) -> Result<InviteVi
         .invite_by_token(&one_time::hash(secret))
         .await?
         .ok_or_else(invalid)?;
-    if app.settings.invite_acceptance_mode == AcceptanceMode::Email
-        && invite.email != caller.user.email
-    {
+    if app.settings.invite_acceptance_mode == AcceptanceMode::Email && invite.email != caller.user.email {
         return Err(AppError::BadRequest("Email does not match invite".into()));
     }
     redeem(app, &invite, &caller.user).await?;

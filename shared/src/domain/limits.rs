@@ -45,13 +45,7 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
     for _ in 0..=limit.max {
         let now_ms = app.clock.now().timestamp_millis();
         let slots = app.store.rate_slots(&bucket).await?;
-        let granted = |slot: i64| {
-            slots
-                .granted_ms
-                .iter()
-                .find(|(s, _)| *s == slot)
-                .map(|(_, at)| *at)
-        };
+        let granted = |slot: i64| slots.granted_ms.iter().find(|(s, _)| *s == slot).map(|(_, at)| *at);
         let free: Vec<(i64, Option<i64>)> = (0..limit.max)
             .map(|slot| (slot, granted(slot)))
             .filter(|(_, at)| at.is_none_or(|at| at <= now_ms - window_ms))
@@ -72,9 +66,7 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
             return Ok(());
         }
     }
-    Err(AppError::TooManyRequests {
-        retry_after_seconds: 1,
-    })
+    Err(AppError::TooManyRequests { retry_after_seconds: 1 })
 }
 
 /// A random free slot, so parallel requests rarely race for the same one.

@@ -44,13 +44,7 @@ pub fn hash(secret: &str) -> String {
         .collect()
 }
 
-pub fn issue(
-    purpose: Purpose,
-    user_id: i64,
-    email: &str,
-    created_at: String,
-    expires_at: i64,
-) -> Issued {
+pub fn issue(purpose: Purpose, user_id: i64, email: &str, created_at: String, expires_at: i64) -> Issued {
     let secret = random_secret();
     Issued {
         record: OneTimeToken {
@@ -75,9 +69,7 @@ mod tests {
         let b = random_secret();
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
-        assert!(a
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
     }
 
     #[test]

@@ -95,12 +95,7 @@ fn forbidden() -> AppError {
 
 /// The org and the caller's role in it, if they hold at least `needed`. Anyone else gets the
 /// same 403 whether or not the org exists.
-pub async fn access(
-    app: &App,
-    caller: &Caller,
-    org_id: i64,
-    needed: OrgRole,
-) -> Result<Access, AppError> {
+pub async fn access(app: &App, caller: &Caller, org_id: i64, needed: OrgRole) -> Result<Access, AppError> {
     let (org, membership) = app.store.org_and_membership(org_id, caller.user.id).await?;
     match (org, membership) {
         (Some(org), Some(m)) if m.role >= needed => Ok(Access { org, role: m.role }),
@@ -110,11 +105,8 @@ pub async fn access(
 
 /// The role a request asks to grant: valid, never `owner`, and not above the granter's rank.
 pub fn grantable_role(text: &str, granter: OrgRole) -> Result<OrgRole, AppError> {
-    let role = OrgRole::parse(text).ok_or_else(|| {
-        AppError::BadRequest(format!(
-            "Invalid role: {text}. Valid: ['admin', 'member', 'owner']"
-        ))
-    })?;
+    let role = OrgRole::parse(text)
+        .ok_or_else(|| AppError::BadRequest(format!("Invalid role: {text}. Valid: ['admin', 'member', 'owner']")))?;
     if role == OrgRole::Owner {
         return Err(AppError::BadRequest(OWNER_NOT_GRANTABLE.into()));
     }
@@ -147,7 +139,8 @@ pub fn check_slug(slug: &str) -> Result<(), AppError> {
         Ok(())
     } else {
         Err(AppError::BadRequest(
-            "Invalid slug format. Must be lowercase alphanumeric with hyphens, cannot start or end with a hyphen.".into(),
+            "Invalid slug format. Must be lowercase alphanumeric with hyphens, cannot start or end with a hyphen."
+                .into(),
         ))
     }
 }
@@ -183,9 +176,7 @@ pub async fn create(app: &App, caller: &Caller, new: NewOrg) -> Result<Org, AppE
         joined_at: now,
     };
     if !app.store.create_org(&org, &owner).await? {
-        return Err(AppError::BadRequest(
-            "Organization slug already taken".into(),
-        ));
+        return Err(AppError::BadRequest("Organization slug already taken".into()));
     }
     AuditEvent::new("auth.org_created")
         .actor_id(caller.user.id)
@@ -239,12 +230,7 @@ pub async fn update(
     let now = app.clock.now();
     let org = app
         .store
-        .update_org(
-            org_id,
-            name.as_deref(),
-            description.as_deref(),
-            &format_timestamp(now),
-        )
+        .update_org(org_id, name.as_deref(), description.as_deref(), &format_timestamp(now))
         .await?
         .ok_or_else(|| AppError::NotFound(NOT_FOUND.into()))?;
     AuditEvent::new("auth.org_updated")
@@ -272,28 +258,17 @@ pub async fn delete(app: &App, caller: &Caller, org_id: i64) -> Result<(), AppEr
 
 /// `POST /orgs/{id}/transfer-ownership`: the owner hands over to a member and becomes admin,
 /// in one transaction; of parallel transfers, one wins.
-pub async fn transfer_ownership(
-    app: &App,
-    caller: &Caller,
-    org_id: i64,
-    to: i64,
-) -> Result<(), AppError> {
+pub async fn transfer_ownership(app: &App, caller: &Caller, org_id: i64, to: i64) -> Result<(), AppError> {
     access(app, caller, org_id, OrgRole::Owner).await?;
     if to == caller.user.id {
-        return Err(AppError::BadRequest(
-            "Cannot transfer ownership to yourself".into(),
-        ));
+        return Err(AppError::BadRequest("Cannot transfer ownership to yourself".into()));
     }
     if !app.store.is_member(org_id, to).await? {
         return Err(AppError::BadRequest(
             "Target user is not a member of this organization".into(),
         ));
     }
-    if !app
-        .store
-        .transfer_ownership(org_id, caller.user.id, to)
-        .await?
-    {
+    if !app.store.transfer_ownership(org_id, caller.user.id, to).await? {
         // The caller stopped being the owner (a parallel transfer) or the target left meanwhile.
         return Err(AppError::Conflict(
             "Ownership changed meanwhile; reload and try again".into(),
@@ -310,22 +285,14 @@ pub async fn transfer_ownership(
 /// `GET /orgs/{id}/members` and `…/members/details`: any member.
 pub async fn members(app: &App, caller: &Caller, org_id: i64) -> Result<Vec<Membership>, AppError> {
     let partition = app.store.org_partition(org_id).await?;
-    let is_member = partition.org.is_some()
-        && partition
-            .members
-            .iter()
-            .any(|m| m.user_id == caller.user.id);
+    let is_member = partition.org.is_some() && partition.members.iter().any(|m| m.user_id == caller.user.id);
     if !is_member {
         return Err(forbidden());
     }
     Ok(partition.members)
 }
 
-pub async fn member_details(
-    app: &App,
-    caller: &Caller,
-    org_id: i64,
-) -> Result<Vec<MemberDetail>, AppError> {
+pub async fn member_details(app: &App, caller: &Caller, org_id: i64) -> Result<Vec<MemberDetail>, AppError> {
     let members = members(app, caller, org_id).await?;
     let ids: Vec<i64> = members.iter().map(|m| m.user_id).collect();
     let users: Vec<User> = app.store.users(&ids).await?;
@@ -345,12 +312,7 @@ pub async fn member_details(
 }
 
 /// Adds one member; `Err` says why not, in the words of the API.
-async fn add_one(
-    app: &App,
-    org_id: i64,
-    user_id: i64,
-    role: OrgRole,
-) -> Result<Membership, AppError> {
+async fn add_one(app: &App, org_id: i64, user_id: i64, role: OrgRole) -> Result<Membership, AppError> {
     let membership = Membership {
         id: app.store.next_id("membership").await?,
         organization_id: org_id,
@@ -364,9 +326,7 @@ async fn add_one(
             "User is already a member of this organization".into(),
         )),
         AddMemberOutcome::UnknownUser => Err(AppError::NotFound("User not found".into())),
-        AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => {
-            Err(AppError::NotFound(NOT_FOUND.into()))
-        }
+        AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => Err(AppError::NotFound(NOT_FOUND.into())),
     }
 }
 
@@ -450,9 +410,7 @@ pub async fn change_role(
     let role = grantable_role(role, access.role)?;
     let membership = match app.store.set_member_role(org_id, user_id, role).await? {
         MemberChange::Done(Some(m)) => m,
-        MemberChange::Done(None) | MemberChange::NotFound => {
-            return Err(AppError::NotFound(MEMBER_NOT_FOUND.into()))
-        }
+        MemberChange::Done(None) | MemberChange::NotFound => return Err(AppError::NotFound(MEMBER_NOT_FOUND.into())),
         MemberChange::IsOwner => {
             return Err(AppError::Forbidden(
                 "Cannot change the owner's role; use transfer-ownership".into(),
@@ -469,21 +427,12 @@ pub async fn change_role(
 }
 
 /// `DELETE /orgs/{id}/members/{user_id}`: never the owner.
-pub async fn remove_member(
-    app: &App,
-    caller: &Caller,
-    org_id: i64,
-    user_id: i64,
-) -> Result<(), AppError> {
+pub async fn remove_member(app: &App, caller: &Caller, org_id: i64, user_id: i64) -> Result<(), AppError> {
     access(app, caller, org_id, OrgRole::Admin).await?;
     match app.store.remove_member(org_id, user_id).await? {
         MemberChange::Done(_) => {}
         MemberChange::NotFound => return Err(AppError::NotFound(MEMBER_NOT_FOUND.into())),
-        MemberChange::IsOwner => {
-            return Err(AppError::Forbidden(
-                "Cannot remove the organization owner".into(),
-            ))
-        }
+        MemberChange::IsOwner => return Err(AppError::Forbidden("Cannot remove the organization owner".into())),
     }
     AuditEvent::new("auth.member_removed")
         .actor_id(caller.user.id)

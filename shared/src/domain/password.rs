@@ -16,7 +16,8 @@ static COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
 
 /// A PHC string with the production parameters and random salt and output, so no password matches
 /// it: logins for unknown emails verify against it and cost the same time as a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$8nq4zbTvKcJbVyHq1b2k0w$E5KrCxMGXWbrxeNyAfMu3TFP3TkU4sFn2xXeDVaMWdI";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$8nq4zbTvKcJbVyHq1b2k0w$E5KrCxMGXWbrxeNyAfMu3TFP3TkU4sFn2xXeDVaMWdI";
 
 fn common_passwords() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
@@ -73,11 +74,7 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
             None => (DUMMY_HASH, false),
         };
         let matches = PasswordHash::new(phc)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false);
         real && matches
     })
@@ -91,10 +88,7 @@ mod tests {
 
     #[test]
     fn length_is_counted_in_characters_and_never_truncated() {
-        assert_eq!(
-            check_policy("short", "password").unwrap_err().kind,
-            "string_too_short"
-        );
+        assert_eq!(check_policy("short", "password").unwrap_err().kind, "string_too_short");
         assert!(check_policy("ééééééé1", "password").is_ok());
         assert_eq!(
             check_policy(&"x".repeat(129), "password").unwrap_err().kind,
@@ -105,14 +99,8 @@ mod tests {
 
     #[test]
     fn common_passwords_are_refused_in_any_case_and_the_seed_examples_pass() {
-        assert_eq!(
-            check_policy("Password1", "password").unwrap_err().kind,
-            "value_error"
-        );
-        assert_eq!(
-            check_policy("QWERTYUIOP", "password").unwrap_err().kind,
-            "value_error"
-        );
+        assert_eq!(check_policy("Password1", "password").unwrap_err().kind, "value_error");
+        assert_eq!(check_policy("QWERTYUIOP", "password").unwrap_err().kind, "value_error");
         for seed_example in [
             "Secret1234!",
             "Admin1234!",
@@ -120,19 +108,13 @@ mod tests {
             "Correct1234!",
             "Welcome1234!",
         ] {
-            assert!(
-                check_policy(seed_example, "password").is_ok(),
-                "{seed_example}"
-            );
+            assert!(check_policy(seed_example, "password").is_ok(), "{seed_example}");
         }
     }
 
     #[test]
     fn dummy_hash_uses_the_production_parameters() {
-        let real = Argon2::default()
-            .hash_password(b"anything")
-            .unwrap()
-            .to_string();
+        let real = Argon2::default().hash_password(b"anything").unwrap().to_string();
         let params = |phc: &str| phc.rsplitn(3, '$').nth(2).unwrap().to_string();
         assert_eq!(params(DUMMY_HASH), params(&real));
     }

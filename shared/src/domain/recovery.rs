@@ -18,12 +18,7 @@ fn invalid_token() -> AppError {
 }
 
 /// A fresh verification token for a user and the message that carries it.
-pub fn verification_token(
-    app: &App,
-    user_id: i64,
-    email: &str,
-    now: DateTime<Utc>,
-) -> (OneTimeToken, OutboxMessage) {
+pub fn verification_token(app: &App, user_id: i64, email: &str, now: DateTime<Utc>) -> (OneTimeToken, OutboxMessage) {
     let hours = app.settings.email_verification_expire_hours;
     let issued = one_time::issue(
         Purpose::EmailVerification,
@@ -44,11 +39,7 @@ pub fn verification_token(
 /// `POST /auth/password-reset/request`. Same answer and comparable work for every address: a
 /// live account gets a token; any other address gets a notice that no account matched (as Ory
 /// Kratos does), so both paths read twice and write once.
-pub async fn request_password_reset(
-    app: &App,
-    email: &Email,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
+pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) -> Result<(), AppError> {
     let now = app.clock.now();
     let user = app.store.user_by_email_padded(email.as_str()).await?;
     match user.filter(|u| u.is_active) {
@@ -98,11 +89,7 @@ async fn live_token(app: &App, secret: &str, purpose: Purpose) -> Result<OneTime
 
 /// `POST /auth/password-reset/confirm`: sets the password, consumes the token exactly once, ends
 /// every access token issued before, and lifts the email's lockout.
-pub async fn confirm_password_reset(
-    app: &App,
-    secret: &str,
-    new_password: String,
-) -> Result<(), AppError> {
+pub async fn confirm_password_reset(app: &App, secret: &str, new_password: String) -> Result<(), AppError> {
     let token = live_token(app, secret, Purpose::PasswordReset).await?;
     let hashed = password::hash(new_password).await;
     let now = app.clock.now();
@@ -138,9 +125,7 @@ pub async fn verify_email(app: &App, secret: &str) -> Result<(), AppError> {
     {
         return Err(invalid_token());
     }
-    AuditEvent::new("auth.email_verified")
-        .actor_id(token.user_id)
-        .emit(now);
+    AuditEvent::new("auth.email_verified").actor_id(token.user_id).emit(now);
     Ok(())
 }
 

@@ -103,11 +103,7 @@ pub const EMAIL_TAKEN: &str = "Email already registered";
 
 /// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
 /// email-verification token and the message carrying it are written in the same transaction.
-pub async fn create_user(
-    app: &App,
-    registration: Registration,
-    send_verification: bool,
-) -> Result<User, AppError> {
+pub async fn create_user(app: &App, registration: Registration, send_verification: bool) -> Result<User, AppError> {
     if app.store.email_taken(registration.email.as_str()).await? {
         return Err(AppError::BadRequest(EMAIL_TAKEN.into()));
     }
@@ -115,8 +111,8 @@ pub async fn create_user(
     let id = app.store.next_id("user").await?;
     let claim_first_admin = !app.store.first_admin_claimed();
     let now = app.clock.now();
-    let verification = send_verification
-        .then(|| recovery::verification_token(app, id, registration.email.as_str(), now));
+    let verification =
+        send_verification.then(|| recovery::verification_token(app, id, registration.email.as_str(), now));
     let mut user = User {
         id,
         email: registration.email.to_string(),
@@ -124,11 +120,7 @@ pub async fn create_user(
         hashed_password,
         is_active: true,
         is_verified: false,
-        role: if claim_first_admin {
-            Role::Admin
-        } else {
-            Role::User
-        },
+        role: if claim_first_admin { Role::Admin } else { Role::User },
         last_login: None,
         created_at: format_timestamp(now),
         updated_at: None,
@@ -136,13 +128,8 @@ pub async fn create_user(
         reset_token_hash: None,
         verification_token_hash: verification.as_ref().map(|(token, _)| token.hash.clone()),
     };
-    let pending = verification
-        .as_ref()
-        .map(|(token, message)| (token, message));
-    let mut outcome = app
-        .store
-        .create_user(&user, claim_first_admin, pending)
-        .await?;
+    let pending = verification.as_ref().map(|(token, message)| (token, message));
+    let mut outcome = app.store.create_user(&user, claim_first_admin, pending).await?;
     if let CreateUserOutcome::FirstAdminAlreadyClaimed = outcome {
         user.role = Role::User;
         outcome = app.store.create_user(&user, false, pending).await?;

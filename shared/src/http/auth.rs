@@ -1,8 +1,8 @@
 //! The `auth` function: register, token, me, logout, password reset, email verification.
 
 use super::{
-    caller, client_address, error_response, form_fields, json_object, json_response, not_found,
-    source_ip, Fields, Matched, Router,
+    caller, client_address, error_response, form_fields, json_object, json_response, not_found, source_ip, Fields,
+    Matched, Router,
 };
 use crate::domain::auth;
 use crate::domain::email::Email;
@@ -49,21 +49,13 @@ pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
             "/api/v1/auth/password-reset/confirm",
             AuthRoute::PasswordResetConfirm,
         ),
-        (
-            Method::POST,
-            "/api/v1/auth/verify-email",
-            AuthRoute::VerifyEmail,
-        ),
+        (Method::POST, "/api/v1/auth/verify-email", AuthRoute::VerifyEmail),
         (
             Method::POST,
             "/api/v1/auth/resend-verification",
             AuthRoute::ResendVerification,
         ),
-        (
-            Method::POST,
-            "/api/v1/auth/accept-invite",
-            AuthRoute::AcceptInvite,
-        ),
+        (Method::POST, "/api/v1/auth/accept-invite", AuthRoute::AcceptInvite),
     ])
 });
 
@@ -88,12 +80,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
 
 /// Counts the request against the route's limit for this client; 429 once it is used up.
 async fn rate_limit(app: &App, req: &Request, route: Route) -> Result<(), AppError> {
-    limits::check(
-        app,
-        route,
-        &client_address(req, app.settings.trust_proxy_headers),
-    )
-    .await
+    limits::check(app, route, &client_address(req, app.settings.trust_proxy_headers)).await
 }
 
 pub(super) fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
@@ -152,9 +139,7 @@ pub(super) fn registration(req: &Request) -> Result<Registration, AppError> {
     Ok(Registration {
         email,
         password,
-        full_name: full_name
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty()),
+        full_name: full_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
     })
 }
 
@@ -191,10 +176,9 @@ async fn token(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
         &json!({ "access_token": access_token, "token_type": "bearer" }),
     );
     // RFC 6749 §5.1: token responses must not be cached.
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -254,11 +238,6 @@ async fn accept_invite(app: &App, req: &Request) -> Result<Response<Body>, AppEr
     let mut fields = json_object(req)?;
     let token = fields.required_str("token");
     fields.finish()?;
-    let invite = invites::accept(
-        app,
-        &caller,
-        &token.expect("finish() reports a missing token"),
-    )
-    .await?;
+    let invite = invites::accept(app, &caller, &token.expect("finish() reports a missing token")).await?;
     Ok(json_response(StatusCode::OK, &invite))
 }

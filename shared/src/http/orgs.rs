@@ -2,8 +2,7 @@
 
 use super::auth::email_field;
 use super::{
-    caller, error_response, integer, json_object, json_response, no_content, not_found,
-    query_param, Matched, Router,
+    caller, error_response, integer, json_object, json_response, no_content, not_found, query_param, Matched, Router,
 };
 use crate::domain::auth::Caller;
 use crate::domain::{invites, orgs};
@@ -54,26 +53,10 @@ pub static ROUTER: LazyLock<Router<OrgsRoute>> = LazyLock::new(|| {
         ),
         (Method::GET, "/api/v1/orgs/{org_id}/members", Members),
         (Method::POST, "/api/v1/orgs/{org_id}/members", AddMember),
-        (
-            Method::GET,
-            "/api/v1/orgs/{org_id}/members/details",
-            MemberDetails,
-        ),
-        (
-            Method::POST,
-            "/api/v1/orgs/{org_id}/members/bulk",
-            AddMembers,
-        ),
-        (
-            Method::PATCH,
-            "/api/v1/orgs/{org_id}/members/{user_id}",
-            ChangeRole,
-        ),
-        (
-            Method::DELETE,
-            "/api/v1/orgs/{org_id}/members/{user_id}",
-            RemoveMember,
-        ),
+        (Method::GET, "/api/v1/orgs/{org_id}/members/details", MemberDetails),
+        (Method::POST, "/api/v1/orgs/{org_id}/members/bulk", AddMembers),
+        (Method::PATCH, "/api/v1/orgs/{org_id}/members/{user_id}", ChangeRole),
+        (Method::DELETE, "/api/v1/orgs/{org_id}/members/{user_id}", RemoveMember),
         (Method::POST, "/api/v1/orgs/{org_id}/invites", CreateInvite),
         (Method::GET, "/api/v1/orgs/{org_id}/invites", ListInvites),
         (
@@ -122,18 +105,14 @@ async fn dispatch(
         OrgsRoute::Mine => ok(&orgs::mine(app, caller).await?),
         OrgsRoute::All => ok(&orgs::all(app, caller).await?),
         OrgsRoute::Memberships => ok(&orgs::all_memberships(app, caller).await?),
-        OrgsRoute::Get => ok(
-            &orgs::access(app, caller, param("org_id")?, orgs::OrgRole::Member)
-                .await?
-                .org,
-        ),
+        OrgsRoute::Get => ok(&orgs::access(app, caller, param("org_id")?, orgs::OrgRole::Member)
+            .await?
+            .org),
         OrgsRoute::Update => {
             let org_id = param("org_id")?;
             let name = query_param(req, "name");
             let description = query_param(req, "description");
-            if let Some((field, max)) =
-                orgs::too_long(name.as_deref().unwrap_or_default(), description.as_deref())
-            {
+            if let Some((field, max)) = orgs::too_long(name.as_deref().unwrap_or_default(), description.as_deref()) {
                 return Err(too_long("query", field, max));
             }
             ok(&orgs::update(app, caller, org_id, name, description).await?)
@@ -147,13 +126,7 @@ async fn dispatch(
             let mut fields = json_object(req)?;
             let to = fields.required_int("user_id");
             fields.finish()?;
-            orgs::transfer_ownership(
-                app,
-                caller,
-                org_id,
-                to.expect("finish() reports a missing user_id"),
-            )
-            .await?;
+            orgs::transfer_ownership(app, caller, org_id, to.expect("finish() reports a missing user_id")).await?;
             ok(&json!({ "detail": "Ownership transferred" }))
         }
         OrgsRoute::Members => ok(&orgs::members(app, caller, param("org_id")?).await?),
@@ -178,9 +151,7 @@ async fn dispatch(
             let org_id = param("org_id")?;
             let mut fields = json_object(req)?;
             let user_ids = fields.required_int_list("user_ids");
-            let role = fields
-                .optional_str("role")
-                .unwrap_or_else(|| "member".into());
+            let role = fields.optional_str("role").unwrap_or_else(|| "member".into());
             if user_ids.as_ref().is_some_and(|ids| ids.len() > MAX_BULK) {
                 fields.reject(
                     FieldError::new(
@@ -196,19 +167,14 @@ async fn dispatch(
             let (added, skipped) = orgs::add_members(app, caller, org_id, &user_ids, &role).await?;
             let mut response = json_response(StatusCode::CREATED, &added);
             let skipped = serde_json::to_string(&skipped).expect("skips serialize");
-            let value =
-                header::HeaderValue::from_str(&skipped).expect("JSON of numbers and ASCII words");
+            let value = header::HeaderValue::from_str(&skipped).expect("JSON of numbers and ASCII words");
             response.headers_mut().insert("x-skipped-members", value);
             Ok(response)
         }
         OrgsRoute::ChangeRole => {
             let (org_id, user_id) = (param("org_id")?, param("user_id")?);
             let role = query_param(req, "role").ok_or_else(|| {
-                AppError::validation(FieldError::new(
-                    "missing",
-                    &["query", "role"],
-                    "Field required",
-                ))
+                AppError::validation(FieldError::new("missing", &["query", "role"], "Field required"))
             })?;
             ok(&orgs::change_role(app, caller, org_id, user_id, &role).await?)
         }
@@ -220,18 +186,10 @@ async fn dispatch(
             let org_id = param("org_id")?;
             let mut fields = json_object(req)?;
             let email = email_field(&mut fields, "email");
-            let role = fields
-                .optional_str("role")
-                .unwrap_or_else(|| "member".into());
+            let role = fields.optional_str("role").unwrap_or_else(|| "member".into());
             fields.finish()?;
-            let invite = invites::create(
-                app,
-                caller,
-                org_id,
-                email.expect("finish() reports a bad email"),
-                &role,
-            )
-            .await?;
+            let invite =
+                invites::create(app, caller, org_id, email.expect("finish() reports a bad email"), &role).await?;
             Ok(json_response(StatusCode::CREATED, &invite))
         }
         OrgsRoute::ListInvites => ok(&invites::pending(app, caller, param("org_id")?).await?),

@@ -96,11 +96,8 @@ impl Fields {
     pub fn required_str(&mut self, name: &str) -> Option<String> {
         match self.map.get(name) {
             None | Some(Value::Null) => {
-                self.errors.push(FieldError::new(
-                    "missing",
-                    &["body", name],
-                    "Field required",
-                ));
+                self.errors
+                    .push(FieldError::new("missing", &["body", name], "Field required"));
                 None
             }
             Some(_) => self.optional_str(name),
@@ -140,11 +137,8 @@ impl Fields {
     pub fn required_int(&mut self, name: &str) -> Option<i64> {
         match self.map.get(name) {
             None | Some(Value::Null) => {
-                self.errors.push(FieldError::new(
-                    "missing",
-                    &["body", name],
-                    "Field required",
-                ));
+                self.errors
+                    .push(FieldError::new("missing", &["body", name], "Field required"));
                 None
             }
             Some(value) => match value.as_i64() {
@@ -164,11 +158,8 @@ impl Fields {
     pub fn required_int_list(&mut self, name: &str) -> Option<Vec<i64>> {
         match self.map.get(name) {
             None | Some(Value::Null) => {
-                self.errors.push(FieldError::new(
-                    "missing",
-                    &["body", name],
-                    "Field required",
-                ));
+                self.errors
+                    .push(FieldError::new("missing", &["body", name], "Field required"));
                 None
             }
             Some(Value::Array(items)) => {
@@ -224,9 +215,7 @@ pub fn client_address(req: &Request, trust_proxy_headers: bool) -> String {
         .flatten()
         .and_then(|list| list.rsplit(',').map(str::trim).find(|a| !a.is_empty()))
         .map(str::to_string);
-    forwarded
-        .or_else(|| source_ip(req))
-        .unwrap_or_else(|| "unknown".into())
+    forwarded.or_else(|| source_ip(req)).unwrap_or_else(|| "unknown".into())
 }
 
 /// The client's address as API Gateway saw it.

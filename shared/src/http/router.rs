@@ -38,10 +38,7 @@ impl<R: Copy> Router<R> {
                 continue;
             };
             if route_method == method {
-                return Matched::Found {
-                    route: *route,
-                    params,
-                };
+                return Matched::Found { route: *route, params };
             }
             path_known = true;
         }
@@ -121,9 +118,6 @@ mod tests {
             router().find(&Method::GET, "/api/v1/orgs/1/x"),
             Matched::NotFound
         ));
-        assert!(matches!(
-            router().find(&Method::GET, "/api/v1/org"),
-            Matched::NotFound
-        ));
+        assert!(matches!(router().find(&Method::GET, "/api/v1/org"), Matched::NotFound));
     }
 }

@@ -1,8 +1,7 @@
 //! The `users` function: admin user management under `/api/v1/auth/users`.
 
 use super::{
-    caller, error_response, integer, json_object, json_response, no_content, not_found,
-    query_param, Matched, Router,
+    caller, error_response, integer, json_object, json_response, no_content, not_found, query_param, Matched, Router,
 };
 use crate::domain::admin;
 use crate::domain::users::{User, UserView};
@@ -34,16 +33,8 @@ pub static ROUTER: LazyLock<Router<UsersRoute>> = LazyLock::new(|| {
         (Method::GET, "/api/v1/auth/users", UsersRoute::List),
         (Method::POST, "/api/v1/auth/users", UsersRoute::Create),
         (Method::GET, "/api/v1/auth/users/{user_id}", UsersRoute::Get),
-        (
-            Method::PATCH,
-            "/api/v1/auth/users/{user_id}",
-            UsersRoute::Update,
-        ),
-        (
-            Method::DELETE,
-            "/api/v1/auth/users/{user_id}",
-            UsersRoute::Delete,
-        ),
+        (Method::PATCH, "/api/v1/auth/users/{user_id}", UsersRoute::Update),
+        (Method::DELETE, "/api/v1/auth/users/{user_id}", UsersRoute::Delete),
         (
             Method::PATCH,
             "/api/v1/auth/users/{user_id}/deactivate",
@@ -54,21 +45,14 @@ pub static ROUTER: LazyLock<Router<UsersRoute>> = LazyLock::new(|| {
             "/api/v1/auth/users/{user_id}/activate",
             UsersRoute::Activate,
         ),
-        (
-            Method::PATCH,
-            "/api/v1/auth/users/{user_id}/role",
-            UsersRoute::SetRole,
-        ),
+        (Method::PATCH, "/api/v1/auth/users/{user_id}/role", UsersRoute::SetRole),
     ])
 });
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match ROUTER.find(req.method(), req.uri().path()) {
         Matched::Found { route, params } => {
-            let user_id = params
-                .iter()
-                .find(|(name, _)| *name == "user_id")
-                .map(|(_, v)| *v);
+            let user_id = params.iter().find(|(name, _)| *name == "user_id").map(|(_, v)| *v);
             dispatch(app, &req, route, user_id).await
         }
         Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
@@ -97,9 +81,7 @@ async fn dispatch(
         UsersRoute::Update => {
             let id = id()?;
             let full_name = query_param(req, "full_name");
-            Ok(view(
-                &admin::update_full_name(app, &caller, id, full_name).await?,
-            ))
+            Ok(view(&admin::update_full_name(app, &caller, id, full_name).await?))
         }
         UsersRoute::Deactivate => Ok(view(&admin::set_active(app, &caller, id()?, false).await?)),
         UsersRoute::Activate => Ok(view(&admin::set_active(app, &caller, id()?, true).await?)),
@@ -118,11 +100,7 @@ async fn dispatch(
     }
 }
 
-async fn list(
-    app: &App,
-    req: &Request,
-    caller: &crate::domain::auth::Caller,
-) -> Result<Response<Body>, AppError> {
+async fn list(app: &App, req: &Request, caller: &crate::domain::auth::Caller) -> Result<Response<Body>, AppError> {
     let limit = match query_param(req, "limit") {
         None => DEFAULT_PAGE,
         Some(raw) => integer(&raw, "query", "limit")?,
@@ -139,17 +117,13 @@ async fn list(
     }
     let after = match query_param(req, "cursor") {
         None => None,
-        Some(raw) => Some(
-            UserCursor::decode(&raw)
-                .ok_or_else(|| AppError::BadRequest("Invalid cursor".into()))?,
-        ),
+        Some(raw) => Some(UserCursor::decode(&raw).ok_or_else(|| AppError::BadRequest("Invalid cursor".into()))?),
     };
     let (users, next) = admin::list(app, caller, limit as i32, after).await?;
     let views: Vec<UserView> = users.iter().map(UserView::from).collect();
     let mut response = json_response(StatusCode::OK, &views);
     if let Some(next) = next {
-        let value =
-            header::HeaderValue::from_str(&next.encode()).expect("a cursor is URL-safe ASCII");
+        let value = header::HeaderValue::from_str(&next.encode()).expect("a cursor is URL-safe ASCII");
         response.headers_mut().insert("x-next-cursor", value);
     }
     Ok(response)

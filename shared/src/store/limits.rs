@@ -45,13 +45,7 @@ impl Store {
             .items()
             .iter()
             .filter_map(|item| {
-                let slot = item
-                    .get("sk")?
-                    .as_s()
-                    .ok()?
-                    .strip_prefix("SLOT#")?
-                    .parse()
-                    .ok()?;
+                let slot = item.get("sk")?.as_s().ok()?.strip_prefix("SLOT#")?.parse().ok()?;
                 Some((slot, number(item, "granted_ms")?))
             })
             .collect();
@@ -71,11 +65,7 @@ impl Store {
         let mut item = key_of(format!("RATE#{bucket}"), &format!("SLOT#{slot}"));
         item.insert("granted_ms".into(), n(now_ms));
         item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
+        let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
         request = match previous_ms {
             None => request
                 .condition_expression("attribute_not_exists(#pk)")

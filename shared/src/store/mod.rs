@@ -23,10 +23,7 @@ pub type Item = HashMap<String, AttributeValue>;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("DynamoDB {operation} failed: {message}")]
-    Sdk {
-        operation: &'static str,
-        message: String,
-    },
+    Sdk { operation: &'static str, message: String },
     #[error("stored item is malformed: {0}")]
     Malformed(String),
 }
@@ -77,13 +74,7 @@ impl Store {
     /// One cheap call that proves DynamoDB answers (and, with `require_table`, that the table
     /// exists); it also opens the connection during init rather than on the first request.
     pub async fn check_reachable(&self, require_table: bool) -> Result<(), StoreError> {
-        match self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-        {
+        match self.client.describe_table().table_name(&self.table).send().await {
             Ok(_) => Ok(()),
             Err(e)
                 if !require_table
@@ -137,8 +128,5 @@ pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
 }
 
 pub(crate) fn key_of(pk: String, sk: &str) -> Item {
-    HashMap::from([
-        (PARTITION_KEY.to_string(), s(pk)),
-        (SORT_KEY.to_string(), s(sk)),
-    ])
+    HashMap::from([(PARTITION_KEY.to_string(), s(pk)), (SORT_KEY.to_string(), s(sk))])
 }

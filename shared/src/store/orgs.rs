@@ -11,8 +11,8 @@ use crate::domain::orgs::{Membership, Org, OrgRole};
 use crate::domain::users::User;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Get, KeysAndAttributes, Put,
-    ReturnValuesOnConditionCheckFailure, TransactGetItem, TransactWriteItem, Update,
+    AttributeValue, ConditionCheck, Delete, Get, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
+    TransactGetItem, TransactWriteItem, Update,
 };
 use std::collections::HashMap;
 
@@ -62,10 +62,7 @@ fn org_item(org: &Org) -> Result<Item, StoreError> {
     let mut item = to_item(org, "org")?;
     item.extend(org_key(org.id));
     item.insert("gsi1pk".into(), s("ORGS"));
-    item.insert(
-        "gsi1sk".into(),
-        s(format!("{}#{:012}", org.created_at, org.id)),
-    );
+    item.insert("gsi1sk".into(), s(format!("{}#{:012}", org.created_at, org.id)));
     Ok(item)
 }
 
@@ -85,10 +82,7 @@ fn invite_item(invite: &Invite) -> Result<Item, StoreError> {
         item.insert("gsi1pk".into(), s(format!("INVITE_FOR#{}", invite.email)));
         item.insert(
             "gsi1sk".into(),
-            s(format!(
-                "ORG#{:012}#INVITE#{:012}",
-                invite.organization_id, invite.id
-            )),
+            s(format!("ORG#{:012}#INVITE#{:012}", invite.organization_id, invite.id)),
         );
         item.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
     }
@@ -165,10 +159,7 @@ pub enum AcceptOutcome {
 
 type TransactResult = Result<
     aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
-    aws_sdk_dynamodb::error::SdkError<
-        TransactWriteItemsError,
-        aws_sdk_dynamodb::config::http::HttpResponse,
-    >,
+    aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
 >;
 
 /// For a cancelled transaction, which of its items failed their condition (by position).
@@ -279,21 +270,9 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
-        let mut items = out
-            .responses
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| r.item);
-        let org = items
-            .next()
-            .flatten()
-            .map(|i| from_item(i, "org"))
-            .transpose()?;
-        let membership = items
-            .next()
-            .flatten()
-            .map(|i| from_item(i, "membership"))
-            .transpose()?;
+        let mut items = out.responses.unwrap_or_default().into_iter().map(|r| r.item);
+        let org = items.next().flatten().map(|i| from_item(i, "org")).transpose()?;
+        let membership = items.next().flatten().map(|i| from_item(i, "membership")).transpose()?;
         Ok((org, membership))
     }
 
@@ -368,12 +347,7 @@ impl Store {
         let children = partition
             .keys
             .iter()
-            .filter(|k| {
-                k.get(SORT_KEY)
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-                    != Some(ORG_SK)
-            })
+            .filter(|k| k.get(SORT_KEY).and_then(|v| v.as_s().ok()).map(String::as_str) != Some(ORG_SK))
             .cloned()
             .chain(
                 partition
@@ -451,9 +425,7 @@ impl Store {
     }
 
     pub async fn orgs(&self, ids: &[i64]) -> Result<Vec<Org>, StoreError> {
-        let items = self
-            .batch_get(ids.iter().map(|id| org_key(*id)).collect())
-            .await?;
+        let items = self.batch_get(ids.iter().map(|id| org_key(*id)).collect()).await?;
         let mut orgs: Vec<Org> = items
             .into_iter()
             .map(|i| from_item(i, "org"))
@@ -463,9 +435,7 @@ impl Store {
     }
 
     pub async fn users(&self, ids: &[i64]) -> Result<Vec<User>, StoreError> {
-        let items = self
-            .batch_get(ids.iter().map(|id| user_key(*id)).collect())
-            .await?;
+        let items = self.batch_get(ids.iter().map(|id| user_key(*id)).collect()).await?;
         items.into_iter().map(|i| from_item(i, "user")).collect()
     }
 
@@ -540,10 +510,7 @@ impl Store {
     }
 
     /// Adds a membership if the user exists, is not a member yet, and the org still exists.
-    pub async fn add_member(
-        &self,
-        membership: &Membership,
-    ) -> Result<AddMemberOutcome, StoreError> {
+    pub async fn add_member(&self, membership: &Membership) -> Result<AddMemberOutcome, StoreError> {
         self.add_member_with(membership, Vec::new()).await
     }
 
@@ -570,12 +537,7 @@ impl Store {
     }
 
     /// Sets a member's role unless the member is the owner.
-    pub async fn set_member_role(
-        &self,
-        org_id: i64,
-        user_id: i64,
-        role: OrgRole,
-    ) -> Result<MemberChange, StoreError> {
+    pub async fn set_member_role(&self, org_id: i64, user_id: i64, role: OrgRole) -> Result<MemberChange, StoreError> {
         let result = self
             .client
             .update_item()
@@ -593,20 +555,14 @@ impl Store {
             .await;
         match result {
             Ok(out) => Ok(MemberChange::Done(
-                out.attributes
-                    .map(|i| from_item(i, "membership"))
-                    .transpose()?,
+                out.attributes.map(|i| from_item(i, "membership")).transpose()?,
             )),
             Err(e) => Self::member_change_failure(e, "UpdateItem"),
         }
     }
 
     /// Removes a member unless the member is the owner.
-    pub async fn remove_member(
-        &self,
-        org_id: i64,
-        user_id: i64,
-    ) -> Result<MemberChange, StoreError> {
+    pub async fn remove_member(&self, org_id: i64, user_id: i64) -> Result<MemberChange, StoreError> {
         let result = self
             .client
             .delete_item()
@@ -631,10 +587,7 @@ impl Store {
         operation: &'static str,
     ) -> Result<MemberChange, StoreError>
     where
-        E: std::error::Error
-            + aws_sdk_dynamodb::error::ProvideErrorMetadata
-            + ConditionFailure
-            + 'static,
+        E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + ConditionFailure + 'static,
     {
         match e.as_service_error().and_then(ConditionFailure::old_item) {
             Some(Some(_)) => Ok(MemberChange::IsOwner),
@@ -644,12 +597,7 @@ impl Store {
     }
 
     /// The owner becomes admin and `to` becomes owner, or nothing changes.
-    pub async fn transfer_ownership(
-        &self,
-        org_id: i64,
-        from: i64,
-        to: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64) -> Result<bool, StoreError> {
         let set_role = |user_id: i64, role: OrgRole, condition: &str| {
             Update::builder()
                 .table_name(&self.table)
@@ -692,10 +640,7 @@ impl Store {
         message: &OutboxMessage,
         now_epoch: i64,
     ) -> Result<bool, StoreError> {
-        let hash = invite
-            .token_hash
-            .as_deref()
-            .expect("a pending invite has a token");
+        let hash = invite.token_hash.as_deref().expect("a pending invite has a token");
         let mut guard = invite_email_key(invite.organization_id, &invite.email);
         guard.insert("invite_id".into(), n(invite.id));
         guard.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
@@ -823,10 +768,7 @@ impl Store {
         // The guard is this invite's unless it expired and a newer invite took it over.
         let guard = Delete::builder()
             .table_name(&self.table)
-            .set_key(Some(invite_email_key(
-                invite.organization_id,
-                &invite.email,
-            )))
+            .set_key(Some(invite_email_key(invite.organization_id, &invite.email)))
             .build()
             .expect("delete has table and key");
         if invite.expires_epoch > now_epoch {

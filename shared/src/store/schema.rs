@@ -3,8 +3,8 @@
 
 use super::StoreError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -80,11 +80,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
                     .index_name(index.name)
                     .key_schema(key(index.partition_key, KeyType::Hash))
                     .key_schema(key(index.sort_key, KeyType::Range))
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
                     .build()
                     .expect("index has its required fields"),
             );
@@ -92,13 +88,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
     match request.send().await {
         Ok(_) => Ok(()),
         // Created by someone else meanwhile.
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_resource_in_use_exception()) =>
-        {
-            Ok(())
-        }
+        Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => Ok(()),
         Err(err) => Err(StoreError::from_sdk("CreateTable", err)),
     }
 }

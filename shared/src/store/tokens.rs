@@ -59,9 +59,7 @@ fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn is_conflict(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, impl std::fmt::Debug>,
-) -> bool {
+fn is_conflict(err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
             .cancellation_reasons()
@@ -74,11 +72,7 @@ fn is_conflict(
 impl Store {
     /// Stores a token, points the user at it (voiding the previous one of that purpose) and
     /// queues the message that carries it, all or nothing. `false` if the user is gone.
-    pub async fn issue_token(
-        &self,
-        token: &OneTimeToken,
-        message: &OutboxMessage,
-    ) -> Result<bool, StoreError> {
+    pub async fn issue_token(&self, token: &OneTimeToken, message: &OutboxMessage) -> Result<bool, StoreError> {
         let point_user = Update::builder()
             .table_name(&self.table)
             .set_key(Some(user_key(token.user_id)))
@@ -189,11 +183,7 @@ impl Store {
         Ok(false)
     }
 
-    fn user_update_for(
-        &self,
-        token: &OneTimeToken,
-        set: &str,
-    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    fn user_update_for(&self, token: &OneTimeToken, set: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
         Update::builder()
             .table_name(&self.table)
             .set_key(Some(user_key(token.user_id)))
@@ -249,11 +239,7 @@ impl Store {
     }
 
     /// Unexpired outbox messages, newest first, optionally only those to `to`.
-    pub async fn outbox(
-        &self,
-        to: Option<&str>,
-        now_epoch: i64,
-    ) -> Result<Vec<OutboxMessage>, StoreError> {
+    pub async fn outbox(&self, to: Option<&str>, now_epoch: i64) -> Result<Vec<OutboxMessage>, StoreError> {
         let mut messages = Vec::new();
         let mut start = None;
         loop {

@@ -48,15 +48,11 @@ fn put_if_absent(item: Item, table: &str) -> TransactWriteItem {
 }
 
 fn user_item(user: &User) -> Result<Item, StoreError> {
-    let mut item: Item =
-        serde_dynamo::to_item(user).map_err(|e| StoreError::Malformed(e.to_string()))?;
+    let mut item: Item = serde_dynamo::to_item(user).map_err(|e| StoreError::Malformed(e.to_string()))?;
     item.extend(user_key(user.id));
     // The listing index: newest first by reading it backwards.
     item.insert("gsi1pk".into(), s("USERS"));
-    item.insert(
-        "gsi1sk".into(),
-        s(format!("{}#{:012}", user.created_at, user.id)),
-    );
+    item.insert("gsi1sk".into(), s(format!("{}#{:012}", user.created_at, user.id)));
     Ok(item)
 }
 
@@ -86,14 +82,8 @@ impl Store {
             writes.push(put_if_absent(marker, &self.table));
         }
         if let Some((token, message)) = verification {
-            writes.push(super::tokens::put(
-                super::tokens::token_item(token)?,
-                &self.table,
-            ));
-            writes.push(super::tokens::put(
-                super::tokens::outbox_item(message)?,
-                &self.table,
-            ));
+            writes.push(super::tokens::put(super::tokens::token_item(token)?, &self.table));
+            writes.push(super::tokens::put(super::tokens::outbox_item(message)?, &self.table));
         }
         let result = self
             .client
@@ -221,11 +211,7 @@ impl Store {
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
-        let mut responses = out
-            .responses
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| r.item);
+        let mut responses = out.responses.unwrap_or_default().into_iter().map(|r| r.item);
         let user = responses.next().flatten().map(user_from_item).transpose()?;
         // DynamoDB deletes expired items late (DynamoDB Local never does), so expiry is read here.
         let revoked = responses
@@ -268,7 +254,9 @@ fn failed_conditions<R>(
     >,
 ) -> Vec<bool> {
     match err.as_service_error() {
-        Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e)) => e
+        Some(
+            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e),
+        ) => e
             .cancellation_reasons()
             .iter()
             .map(|r| r.code() == Some("ConditionalCheckFailed"))
@@ -287,12 +275,7 @@ impl UserCursor {
     pub fn encode(&self) -> String {
         let map: serde_json::Map<String, serde_json::Value> = CURSOR_ATTRIBUTES
             .iter()
-            .filter_map(|name| {
-                Some((
-                    name.to_string(),
-                    self.0.get(*name)?.as_s().ok()?.clone().into(),
-                ))
-            })
+            .filter_map(|name| Some((name.to_string(), self.0.get(*name)?.as_s().ok()?.clone().into())))
             .collect();
         Base64UrlUnpadded::encode_string(serde_json::Value::Object(map).to_string().as_bytes())
     }
@@ -387,12 +370,7 @@ impl Store {
         }
     }
 
-    pub async fn set_full_name(
-        &self,
-        id: i64,
-        full_name: &str,
-        now: &str,
-    ) -> Result<Option<User>, StoreError> {
+    pub async fn set_full_name(&self, id: i64, full_name: &str, now: &str) -> Result<Option<User>, StoreError> {
         self.update_user(
             id,
             "full_name = :name, updated_at = :now",
@@ -402,13 +380,7 @@ impl Store {
     }
 
     /// Activates or deactivates; deactivation also ends every token issued up to `now_ms`.
-    pub async fn set_active(
-        &self,
-        id: i64,
-        active: bool,
-        now: &str,
-        now_ms: i64,
-    ) -> Result<Option<User>, StoreError> {
+    pub async fn set_active(&self, id: i64, active: bool, now: &str, now_ms: i64) -> Result<Option<User>, StoreError> {
         let mut values = vec![(":active", AttributeValue::Bool(active)), (":now", s(now))];
         let set = if active {
             "is_active = :active, updated_at = :now"
@@ -419,21 +391,11 @@ impl Store {
         self.update_user(id, set, values).await
     }
 
-    pub async fn set_role(
-        &self,
-        id: i64,
-        role: Role,
-        now: &str,
-    ) -> Result<Option<User>, StoreError> {
+    pub async fn set_role(&self, id: i64, role: Role, now: &str) -> Result<Option<User>, StoreError> {
         // `role` is a DynamoDB reserved word.
         let values = vec![(":role", s(role.as_str())), (":now", s(now))];
-        self.update_user_named(
-            id,
-            "#role = :role, updated_at = :now",
-            values,
-            Some(("#role", "role")),
-        )
-        .await
+        self.update_user_named(id, "#role = :role, updated_at = :now", values, Some(("#role", "role")))
+            .await
     }
 
     /// Removes the user and its email guard together. `false` if the user was already gone.

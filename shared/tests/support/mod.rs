@@ -38,9 +38,8 @@ impl TestApp {
 
     /// A fresh table and an app whose settings are the defaults plus `overrides`.
     pub async fn with_env(overrides: &[(&str, &str)]) -> Self {
-        let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect(
-            "DYNAMODB_ENDPOINT must point at DynamoDB Local: run the tests with `make test`",
-        );
+        let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+            .expect("DYNAMODB_ENDPOINT must point at DynamoDB Local: run the tests with `make test`");
         let table = format!("test-{}", uuid::Uuid::new_v4());
         let mut env: HashMap<String, String> = HashMap::from([
             ("TABLE_NAME".into(), table.clone()),
@@ -54,8 +53,7 @@ impl TestApp {
         for (k, v) in overrides {
             env.insert(k.to_string(), v.to_string());
         }
-        let settings =
-            Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings are valid");
+        let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings are valid");
         let client = shared::store::connect(Some(&endpoint)).await;
         let store = Store::new(client, table);
         store.ensure_table().await.expect("create the test table");
@@ -64,13 +62,7 @@ impl TestApp {
         TestApp { app, clock }
     }
 
-    pub async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Body,
-    ) -> Reply {
+    pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Body) -> Reply {
         let mut builder = Request::builder()
             .method(method)
             .uri(format!("https://localhost{path}"));
@@ -80,9 +72,7 @@ impl TestApp {
         let request = builder.body(body).unwrap();
         // The function API Gateway (and cargo-lambda's router) would send the path to.
         let under = |prefix: &str| {
-            path == prefix
-                || path.starts_with(&format!("{prefix}/"))
-                || path.starts_with(&format!("{prefix}?"))
+            path == prefix || path.starts_with(&format!("{prefix}/")) || path.starts_with(&format!("{prefix}?"))
         };
         let response = if under("/api/v1/auth/users") {
             shared::http::users::handle(&self.app, request).await
@@ -98,33 +88,21 @@ impl TestApp {
             Body::Empty => Value::Null,
             other => panic!("unexpected body {other:?}"),
         };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        Reply { status, headers, body }
     }
 
     pub async fn post_json(&self, path: &str, json: &str) -> Reply {
         let headers = [("content-type", "application/json")];
-        self.send(Method::POST, path, &headers, Body::Text(json.into()))
-            .await
+        self.send(Method::POST, path, &headers, Body::Text(json.into())).await
     }
 
     pub async fn post_form(&self, path: &str, form: &str) -> Reply {
         let headers = [("content-type", "application/x-www-form-urlencoded")];
-        self.send(Method::POST, path, &headers, Body::Text(form.into()))
-            .await
+        self.send(Method::POST, path, &headers, Body::Text(form.into())).await
     }
 
     /// A request with an optional bearer token and an optional JSON body.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        json: Option<&str>,
-    ) -> Reply {
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Reply {
         let auth = token.map(|t| format!("Bearer {t}"));
         let mut headers = Vec::new();
         if let Some(auth) = &auth {
@@ -260,8 +238,7 @@ impl AuditCapture {
                 .with_level(false)
                 .without_time()
                 .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("one global test subscriber");
+            tracing::subscriber::set_global_default(subscriber).expect("one global test subscriber");
         });
         let lines = Arc::new(std::sync::Mutex::new(Vec::new()));
         CAPTURED.with(|slot| *slot.borrow_mut() = Some(lines.clone()));
@@ -274,10 +251,7 @@ impl AuditCapture {
         String::from_utf8(bytes)
             .unwrap()
             .lines()
-            .map(|line| {
-                serde_json::from_str(line.trim())
-                    .unwrap_or_else(|_| panic!("audit line is JSON: {line}"))
-            })
+            .map(|line| serde_json::from_str(line.trim()).unwrap_or_else(|_| panic!("audit line is JSON: {line}")))
             .collect()
     }
 
@@ -297,15 +271,9 @@ impl AuditCapture {
 impl TestApp {
     /// The messages in the outbox to `to`, newest first, through the seed command the CLI uses.
     pub async fn outbox(&self, to: &str) -> Vec<Value> {
-        let reply = shared::seed::run(
-            &self.app,
-            serde_json::json!({ "command": "outbox", "to": to }),
-        )
-        .await;
+        let reply = shared::seed::run(&self.app, serde_json::json!({ "command": "outbox", "to": to })).await;
         match reply {
-            shared::seed::SeedReply::Ok { result } => {
-                result["messages"].as_array().unwrap().clone()
-            }
+            shared::seed::SeedReply::Ok { result } => result["messages"].as_array().unwrap().clone(),
             other => panic!("outbox failed: {other:?}"),
         }
     }
@@ -322,35 +290,22 @@ impl TestApp {
             .unwrap()
             .lines()
             .map(str::trim)
-            .find(|line| {
-                line.len() == 43
-                    && line
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            })
+            .find(|line| line.len() == 43 && line.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .expect("the message carries a token")
             .to_string()
     }
 
     pub async fn post_json_with_token(&self, path: &str, json: &str, token: &str) -> Reply {
         let auth = format!("Bearer {token}");
-        let headers = [
-            ("content-type", "application/json"),
-            ("authorization", auth.as_str()),
-        ];
-        self.send(Method::POST, path, &headers, Body::Text(json.into()))
-            .await
+        let headers = [("content-type", "application/json"), ("authorization", auth.as_str())];
+        self.send(Method::POST, path, &headers, Body::Text(json.into())).await
     }
 }
 
 impl TestApp {
     /// A user written straight to the store with a shared password hash (so a test can make
     /// many without paying Argon2 for each) and a token issued for it: (id, token).
-    pub async fn quick_user(
-        &self,
-        email: &str,
-        role: shared::domain::users::Role,
-    ) -> (i64, String) {
+    pub async fn quick_user(&self, email: &str, role: shared::domain::users::Role) -> (i64, String) {
         static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
         let hashed_password = HASH
             .get_or_init(|| shared::domain::password::hash(PASSWORD.into()))
@@ -373,17 +328,10 @@ impl TestApp {
             verification_token_hash: None,
         };
         assert!(matches!(
-            self.app
-                .store
-                .create_user(&user, false, None)
-                .await
-                .unwrap(),
+            self.app.store.create_user(&user, false, None).await.unwrap(),
             shared::store::CreateUserOutcome::Created
         ));
-        let (token, _) = self
-            .app
-            .tokens
-            .issue(&user, shared::Clock::now(&self.clock));
+        let (token, _) = self.app.tokens.issue(&user, shared::Clock::now(&self.clock));
         (id, token)
     }
 }

@@ -1,0 +1,257 @@
+//! Sessions: every login and registration starts a refresh-token family. Refresh tokens rotate
+//! on every use; the previous one, replayed within the grace window, gets the family's current
+//! pair (two tabs refreshing at once); replayed later, it revokes the whole family.
+//!
+//! A family's tokens are derived, not random: token = HMAC(SECRET_KEY, salt, generation), with
+//! a per-family random salt. Only their SHA-256 is stored, yet the server can hand the current
+//! token out again during the grace window without keeping it.
+
+use crate::audit::AuditEvent;
+use crate::clock::format_timestamp;
+use crate::domain::one_time;
+use crate::domain::tokens::AccessClaims;
+use crate::domain::users::User;
+use crate::error::AppError;
+use crate::App;
+use base64ct::{Base64UrlUnpadded, Encoding};
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+pub const INVALID_REFRESH: &str = "Invalid refresh token";
+
+/// The stored session (refresh-token family).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub user_id: i64,
+    pub source: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    /// Epoch seconds: the current refresh token's expiry (renewed by each rotation).
+    pub expires_at: i64,
+    pub revoked: bool,
+    pub salt: String,
+    /// Which token of the family is current.
+    pub generation: i64,
+    /// When the current generation was issued (epoch ms): the grace window runs from here.
+    pub rotated_at_ms: i64,
+}
+
+impl Session {
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        !self.revoked && self.expires_at > now.timestamp()
+    }
+}
+
+/// What the table keeps of a refresh token: its hash, its family and generation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    pub hash: String,
+    pub user_id: i64,
+    pub session_id: String,
+    pub generation: i64,
+    pub expires_at: i64,
+}
+
+/// `SessionResponse`.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub id: String,
+    pub source: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: String,
+    pub is_current: bool,
+}
+
+/// A fresh access token and the family's current refresh token.
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub session_id: String,
+    pub user: User,
+}
+
+/// Where a login comes from, for the session list.
+#[derive(Default, Clone)]
+pub struct Origin {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+fn refresh_token(app: &App, salt: &str, generation: i64) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(app.settings.secret_bytes()).expect("HMAC takes any key length");
+    mac.update(b"gatehouse refresh token\0");
+    mac.update(salt.as_bytes());
+    mac.update(&generation.to_be_bytes());
+    Base64UrlUnpadded::encode_string(&mac.finalize().into_bytes())
+}
+
+fn lifetime(app: &App) -> Duration {
+    Duration::days(app.settings.refresh_token_expire_days)
+}
+
+fn record_of(app: &App, session: &Session) -> RefreshRecord {
+    RefreshRecord {
+        hash: one_time::hash(&refresh_token(app, &session.salt, session.generation)),
+        user_id: session.user_id,
+        session_id: session.id.clone(),
+        generation: session.generation,
+        expires_at: session.expires_at,
+    }
+}
+
+fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> TokenPair {
+    let (access_token, _) = app.tokens.issue(&user, &session.id, now);
+    TokenPair {
+        access_token,
+        refresh_token: refresh_token(app, &session.salt, session.generation),
+        session_id: session.id.clone(),
+        user,
+    }
+}
+
+/// Starts a session for `user` and returns its first pair.
+pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Result<TokenPair, AppError> {
+    let now = app.clock.now();
+    let session = Session {
+        id: uuid::Uuid::new_v4().to_string(),
+        user_id: user.id,
+        source: source.to_string(),
+        user_agent: origin.user_agent.as_ref().map(|ua| ua.chars().take(512).collect()),
+        ip: origin.ip.clone(),
+        created_at: format_timestamp(now),
+        last_used_at: None,
+        expires_at: (now + lifetime(app)).timestamp(),
+        revoked: false,
+        salt: one_time::random_secret(),
+        generation: 0,
+        rotated_at_ms: now.timestamp_millis(),
+    };
+    app.store.create_session(&session, &record_of(app, &session)).await?;
+    Ok(pair(app, user, &session, now))
+}
+
+fn invalid() -> AppError {
+    AppError::RefreshRejected(INVALID_REFRESH.into())
+}
+
+/// `POST /auth/refresh` and `grant_type=refresh_token`: rotation with reuse detection.
+pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> {
+    let now = app.clock.now();
+    let Some(record) = app.store.refresh_record(&one_time::hash(presented)).await? else {
+        return Err(invalid());
+    };
+    let (user, session) = app.store.user_and_session(record.user_id, &record.session_id).await?;
+    let (Some(user), Some(mut session)) = (user, session) else { return Err(invalid()) };
+    let superseded = user.tokens_valid_after_ms.is_some_and(|after| session.rotated_at_ms < after);
+    if !session.is_live(now) || record.expires_at <= now.timestamp() || superseded {
+        return Err(invalid());
+    }
+    if !user.is_active {
+        return Err(AppError::RefreshRejected("User unavailable".into()));
+    }
+    let grace_ms = app.settings.refresh_reuse_grace_seconds * 1000;
+    for _ in 0..3 {
+        if record.generation == session.generation {
+            let mut next = session.clone();
+            next.generation += 1;
+            next.rotated_at_ms = now.timestamp_millis();
+            next.last_used_at = Some(format_timestamp(now));
+            next.expires_at = (now + lifetime(app)).timestamp();
+            if app.store.rotate_session(&next, record.generation, &record_of(app, &next)).await? {
+                AuditEvent::new("auth.token_refreshed")
+                    .actor_id(user.id)
+                    .target("session", next.id.clone())
+                    .emit(now);
+                return Ok(pair(app, user, &next, now));
+            }
+            // Another request rotated it first: judge this one against the family as it is now.
+            match app.store.user_and_session(user.id, &session.id).await?.1 {
+                Some(current) if current.is_live(now) => session = current,
+                _ => return Err(invalid()),
+            }
+            continue;
+        }
+        let within_grace = record.generation + 1 == session.generation
+            && now.timestamp_millis() - session.rotated_at_ms <= grace_ms;
+        if within_grace {
+            return Ok(pair(app, user, &session, now));
+        }
+        break;
+    }
+    app.store.revoke_session(user.id, &session.id).await?;
+    AuditEvent::new("auth.refresh_reuse_detected")
+        .actor_id(user.id)
+        .target("session", session.id.clone())
+        .emit(now);
+    Err(invalid())
+}
+
+fn view(session: &Session, current: Option<&str>) -> SessionView {
+    SessionView {
+        id: session.id.clone(),
+        source: session.source.clone(),
+        user_agent: session.user_agent.clone(),
+        ip: session.ip.clone(),
+        created_at: session.created_at.clone(),
+        last_used_at: session.last_used_at.clone(),
+        expires_at: format_timestamp(DateTime::from_timestamp(session.expires_at, 0).unwrap_or_default()),
+        is_current: current == Some(session.id.as_str()),
+    }
+}
+
+/// The live sessions of a user, most recently used first.
+pub async fn list(app: &App, user_id: i64, current: &AccessClaims) -> Result<Vec<SessionView>, AppError> {
+    let now = app.clock.now();
+    let mut sessions: Vec<Session> = app.store.sessions_of(user_id).await?.into_iter().filter(|s| s.is_live(now)).collect();
+    sessions.sort_by(|a, b| {
+        let last = |s: &Session| s.last_used_at.clone().unwrap_or_else(|| s.created_at.clone());
+        last(b).cmp(&last(a))
+    });
+    Ok(sessions.iter().map(|s| view(s, Some(current.sid.as_str()))).collect())
+}
+
+/// Revokes one live session of `user_id`; `false` if there is none by that id.
+pub async fn revoke(app: &App, actor: i64, user_id: i64, session_id: &str) -> Result<bool, AppError> {
+    let now = app.clock.now();
+    let live = app
+        .store
+        .user_and_session(user_id, session_id)
+        .await?
+        .1
+        .is_some_and(|s| s.is_live(now));
+    if !live {
+        return Ok(false);
+    }
+    app.store.revoke_session(user_id, session_id).await?;
+    AuditEvent::new("auth.session_revoked")
+        .actor_id(actor)
+        .target("session", session_id)
+        .emit(now);
+    Ok(true)
+}
+
+/// Revokes every live session of `user_id` but `keep`; returns how many.
+pub async fn revoke_all(app: &App, actor: i64, user_id: i64, keep: Option<&str>) -> Result<usize, AppError> {
+    let now = app.clock.now();
+    let mut count = 0;
+    for session in app.store.sessions_of(user_id).await? {
+        if session.is_live(now) && Some(session.id.as_str()) != keep {
+            app.store.revoke_session(user_id, &session.id).await?;
+            count += 1;
+        }
+    }
+    AuditEvent::new("auth.session_revoked")
+        .actor_id(actor)
+        .target("user", user_id)
+        .detail(format!("revoked {count} sessions"))
+        .emit(now);
+    Ok(count)
+}

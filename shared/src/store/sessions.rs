@@ -1,0 +1,146 @@
+//! Sessions live in their user's partition (`USER#<id>` / `SESSION#<id>`); refresh tokens are
+//! items keyed by their SHA-256, pointing at their family and generation.
+
+use super::tokens::put;
+use super::users::user_key;
+use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
+use crate::domain::sessions::{RefreshRecord, Session};
+use crate::domain::users::User;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem};
+
+pub(crate) fn session_key(user_id: i64, session_id: &str) -> Item {
+    key_of(format!("USER#{user_id}"), &format!("SESSION#{session_id}"))
+}
+
+fn refresh_key(hash: &str) -> Item {
+    key_of(format!("REFRESH#{hash}"), "REFRESH")
+}
+
+fn session_item(session: &Session) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(session).map_err(|e| StoreError::Malformed(format!("session: {e}")))?;
+    item.extend(session_key(session.user_id, &session.id));
+    Ok(item)
+}
+
+fn refresh_item(record: &RefreshRecord) -> Result<Item, StoreError> {
+    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Malformed(format!("refresh token: {e}")))?;
+    item.extend(refresh_key(&record.hash));
+    Ok(item)
+}
+
+fn session_from(item: Item) -> Result<Session, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("session: {e}")))
+}
+
+impl Store {
+    pub async fn create_session(&self, session: &Session, first: &RefreshRecord) -> Result<(), StoreError> {
+        self.client
+            .transact_write_items()
+            .transact_items(put(session_item(session)?, &self.table))
+            .transact_items(put(refresh_item(first)?, &self.table))
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
+        Ok(())
+    }
+
+    pub async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(refresh_key(hash)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        out.item
+            .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("refresh token: {e}"))))
+            .transpose()
+    }
+
+    /// Reads items in one strongly consistent round trip; `None` where an item is missing.
+    pub(crate) async fn get_together(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut request = self.client.transact_get_items();
+        for key in keys {
+            let get = Get::builder().table_name(&self.table).set_key(Some(key)).build().expect("get has table and key");
+            request = request.transact_items(TransactGetItem::builder().get(get).build());
+        }
+        let out = request.send().await.map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
+        Ok(out.responses.unwrap_or_default().into_iter().map(|r| r.item).collect())
+    }
+
+    pub async fn user_and_session(&self, user_id: i64, session_id: &str) -> Result<(Option<User>, Option<Session>), StoreError> {
+        let mut items = self
+            .get_together(vec![user_key(user_id), session_key(user_id, session_id)])
+            .await?
+            .into_iter();
+        let user = items.next().flatten().map(super::users::user_from_item).transpose()?;
+        let session = items.next().flatten().map(session_from).transpose()?;
+        Ok((user, session))
+    }
+
+    /// Moves the family from generation `from` to `next.generation` and stores the new token's
+    /// hash, unless another request moved it first (`false`) or it was revoked.
+    pub async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> Result<bool, StoreError> {
+        let update = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(session_item(next)?))
+            .condition_expression("generation = :from AND revoked = :no")
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .build()
+            .expect("put has table and item");
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().put(update).build())
+            .transact_items(put(refresh_item(token)?, &self.table))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        }
+    }
+
+    pub async fn revoke_session(&self, user_id: i64, session_id: &str) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(session_key(user_id, session_id)))
+            .update_expression("SET revoked = :yes")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
+        }
+    }
+
+    /// Every session of a user, live or not.
+    pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<Session>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
+            .expression_attribute_values(":prefix", s("SESSION#"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("Query", e))?;
+        out.items.unwrap_or_default().into_iter().map(session_from).collect()
+    }
+}
