@@ -38,6 +38,10 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     pub mailer: Mailer,
     pub invite_acceptance_mode: crate::domain::invites::AcceptanceMode,
+    pub refresh_token_expire_days: i64,
+    pub refresh_reuse_grace_seconds: i64,
+    /// Cookie names are `<project>_session` and `<project>_refresh`.
+    pub cookie_prefix: String,
 }
 
 /// Where mail goes. `outbox` (the only one so far) stores each message in the table for 24 h,
@@ -116,6 +120,9 @@ impl Settings {
                 "INVITE_ACCEPTANCE_MODE",
                 crate::domain::invites::AcceptanceMode::Email,
             )?,
+            refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
+            refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
+            cookie_prefix: cookie_prefix(&get("PROJECT_NAME").unwrap_or_else(|| "gatehouse".into())),
             app_env,
         })
     }
@@ -163,6 +170,27 @@ fn parse_positive(get: &impl Fn(&str) -> Option<String>, key: &str, default: i64
         )));
     }
     Ok(value)
+}
+
+/// The project name with every character outside `[A-Za-z0-9_-]` replaced by `_`.
+fn cookie_prefix(project: &str) -> String {
+    project
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+impl Settings {
+    /// Cookies carry `Secure` everywhere but `APP_ENV=dev` (plain http on localhost).
+    pub fn secure_cookies(&self) -> bool {
+        self.app_env != "dev"
+    }
 }
 
 fn rate_limit(

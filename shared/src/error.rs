@@ -51,6 +51,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("{0}")]
     Conflict(String),
+    /// A refresh that must fail and clear the session cookies.
+    #[error("{0}")]
+    RefreshRejected(String),
     #[error("Too many requests. Please try again later.")]
     TooManyRequests { retry_after_seconds: i64 },
     #[error(transparent)]

@@ -6,6 +6,7 @@ use crate::clock::format_timestamp;
 use crate::domain::auth::Caller;
 use crate::domain::invites::InviteStatus;
 use crate::domain::orgs::OrgRole;
+use crate::domain::sessions;
 use crate::domain::users::{self, Registration, Role, User};
 use crate::error::AppError;
 use crate::store::UserCursor;
@@ -107,6 +108,7 @@ pub async fn set_active(app: &App, caller: &Caller, id: i64, active: bool) -> Re
     let event = if active {
         "auth.user_activated"
     } else {
+        sessions::revoke_all(app, caller.user.id, id, None).await?;
         "auth.user_deactivated"
     };
     audit(event, caller, id).emit(now);
@@ -183,9 +185,25 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
             app.store.revoke_invite(invite, now).await?;
         }
     }
+    sessions::revoke_all(app, caller.user.id, id, None).await?;
     if !app.store.delete_user(&user).await? {
         return Err(not_found());
     }
     audit("auth.user_deleted", caller, id).emit(app.clock.now());
+    Ok(())
+}
+
+/// `DELETE /auth/users/{id}/sessions`: admins end every session of a user (0 for an unknown one).
+pub async fn revoke_sessions(app: &App, caller: &Caller, id: i64) -> Result<usize, AppError> {
+    require(caller, &[Role::Admin])?;
+    sessions::revoke_all(app, caller.user.id, id, None).await
+}
+
+/// `DELETE /auth/users/{id}/sessions/{session_id}`: admins end one session of a user.
+pub async fn revoke_session(app: &App, caller: &Caller, id: i64, session_id: &str) -> Result<(), AppError> {
+    require(caller, &[Role::Admin])?;
+    if !sessions::revoke(app, caller.user.id, id, session_id).await? {
+        return Err(AppError::NotFound("Session not found".into()));
+    }
     Ok(())
 }

@@ -4,6 +4,7 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::email::Email;
 use crate::domain::password;
+use crate::domain::sessions::{self, Origin, TokenPair};
 use crate::domain::tokens::AccessClaims;
 use crate::domain::users::User;
 use crate::error::AppError;
@@ -22,7 +23,8 @@ pub const ACCOUNT_LOCKED: &str =
 /// `POST /auth/token`: the password grant. Unknown emails and wrong passwords are one answer and
 /// cost one Argon2 verification each. Failures are counted per normalised email whether or not
 /// an account exists, so the lockout's 403 reveals nothing either.
-pub async fn login(app: &App, username: &str, password: String, ip: Option<&str>) -> Result<String, AppError> {
+pub async fn login(app: &App, username: &str, password: String, origin: &Origin) -> Result<TokenPair, AppError> {
+    let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
     let lockout_key = email
         .as_ref()
@@ -80,13 +82,12 @@ pub async fn login(app: &App, username: &str, password: String, ip: Option<&str>
     }
     let now = app.clock.now();
     app.store.set_last_login(user.id, &format_timestamp(now)).await?;
-    let (token, _) = app.tokens.issue(&user, now);
     AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
         .ip_address(ip)
         .emit(now);
-    Ok(token)
+    sessions::start(app, user, "password", origin).await
 }
 
 fn locked(app: &App, lockout_key: &str) -> AppError {
@@ -96,29 +97,34 @@ fn locked(app: &App, lockout_key: &str) -> AppError {
     AppError::Forbidden(ACCOUNT_LOCKED.into())
 }
 
-/// Resolves a bearer token to a live, active user; every failure is the same 401.
+/// Resolves an access token to a live, active user in a live session; every failure is the
+/// same 401.
 pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
     let now = app.clock.now();
     let claims = app.tokens.verify(token, now).ok_or(AppError::Unauthenticated)?;
     let user_id = claims.user_id().ok_or(AppError::Unauthenticated)?;
-    let (user, revoked) = app
+    let (user, revoked, session) = app
         .store
-        .user_and_revocation(user_id, &claims.jti, now.timestamp())
+        .token_context(user_id, &claims.jti, &claims.sid, now.timestamp())
         .await?;
     let user = user.ok_or(AppError::Unauthenticated)?;
     let issued_at_ms = claims.issued_at_ms().ok_or(AppError::Unauthenticated)?;
     let superseded = user.tokens_valid_after_ms.is_some_and(|after| issued_at_ms < after);
-    if revoked || superseded || !user.is_active {
+    let session_live = session.is_some_and(|s| s.is_live(now));
+    if revoked || superseded || !user.is_active || !session_live {
         return Err(AppError::Unauthenticated);
     }
     Ok(Caller { user, claims })
 }
 
-/// `POST /auth/logout`: revokes this token's `jti` until it would have expired.
+/// `POST /auth/logout`: revokes this token's `jti` until it would have expired, and its session
+/// (with every other token of it); the user's other sessions live on.
 pub async fn logout(app: &App, caller: &Caller) -> Result<(), AppError> {
     app.store.revoke_token(&caller.claims.jti, caller.claims.exp).await?;
+    app.store.revoke_session(caller.user.id, &caller.claims.sid).await?;
     AuditEvent::new("auth.logout")
         .actor_id(caller.user.id)
+        .target("session", caller.claims.sid.clone())
         .emit(app.clock.now());
     Ok(())
 }

@@ -10,5 +10,6 @@ pub mod one_time;
 pub mod orgs;
 pub mod password;
 pub mod recovery;
+pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -6,6 +6,7 @@ use crate::domain::email::Email;
 use crate::domain::mail::{self, OutboxMessage};
 use crate::domain::one_time::{self, OneTimeToken, Purpose};
 use crate::domain::password;
+use crate::domain::sessions;
 use crate::domain::users::User;
 use crate::error::AppError;
 use crate::App;
@@ -111,6 +112,8 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Strin
     AuditEvent::new("auth.password_reset_confirmed")
         .actor_id(token.user_id)
         .emit(now);
+    // Nothing to keep (ASVS 7.4.3): every session ends, the one that asked included.
+    sessions::revoke_all(app, token.user_id, token.user_id, None).await?;
     Ok(())
 }
 

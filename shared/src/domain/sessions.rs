@@ -149,8 +149,12 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
         return Err(invalid());
     };
     let (user, session) = app.store.user_and_session(record.user_id, &record.session_id).await?;
-    let (Some(user), Some(mut session)) = (user, session) else { return Err(invalid()) };
-    let superseded = user.tokens_valid_after_ms.is_some_and(|after| session.rotated_at_ms < after);
+    let (Some(user), Some(mut session)) = (user, session) else {
+        return Err(invalid());
+    };
+    let superseded = user
+        .tokens_valid_after_ms
+        .is_some_and(|after| session.rotated_at_ms < after);
     if !session.is_live(now) || record.expires_at <= now.timestamp() || superseded {
         return Err(invalid());
     }
@@ -165,7 +169,11 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
             next.rotated_at_ms = now.timestamp_millis();
             next.last_used_at = Some(format_timestamp(now));
             next.expires_at = (now + lifetime(app)).timestamp();
-            if app.store.rotate_session(&next, record.generation, &record_of(app, &next)).await? {
+            if app
+                .store
+                .rotate_session(&next, record.generation, &record_of(app, &next))
+                .await?
+            {
                 AuditEvent::new("auth.token_refreshed")
                     .actor_id(user.id)
                     .target("session", next.id.clone())
@@ -179,8 +187,8 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
             }
             continue;
         }
-        let within_grace = record.generation + 1 == session.generation
-            && now.timestamp_millis() - session.rotated_at_ms <= grace_ms;
+        let within_grace =
+            record.generation + 1 == session.generation && now.timestamp_millis() - session.rotated_at_ms <= grace_ms;
         if within_grace {
             return Ok(pair(app, user, &session, now));
         }
@@ -210,7 +218,13 @@ fn view(session: &Session, current: Option<&str>) -> SessionView {
 /// The live sessions of a user, most recently used first.
 pub async fn list(app: &App, user_id: i64, current: &AccessClaims) -> Result<Vec<SessionView>, AppError> {
     let now = app.clock.now();
-    let mut sessions: Vec<Session> = app.store.sessions_of(user_id).await?.into_iter().filter(|s| s.is_live(now)).collect();
+    let mut sessions: Vec<Session> = app
+        .store
+        .sessions_of(user_id)
+        .await?
+        .into_iter()
+        .filter(|s| s.is_live(now))
+        .collect();
     sessions.sort_by(|a, b| {
         let last = |s: &Session| s.last_used_at.clone().unwrap_or_else(|| s.created_at.clone());
         last(b).cmp(&last(a))

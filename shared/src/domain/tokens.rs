@@ -16,6 +16,8 @@ pub struct AccessClaims {
     /// A UUIDv7: besides naming the token for revocation, it records the issue time to the
     /// millisecond, which `tokens_valid_after` needs (`iat` has whole seconds only).
     pub jti: String,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: String,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -52,6 +54,7 @@ impl TokenKeys {
         validation.set_issuer(&[&settings.jwt_issuer]);
         validation.set_audience(&[&settings.jwt_audience]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        validation.leeway = 0;
         // Expiry is checked against the app's clock in `verify`, so tests can move time.
         validation.validate_exp = false;
         Self {
@@ -64,7 +67,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user: &User, now: DateTime<Utc>) -> (String, AccessClaims) {
+    /// Seconds an access token lives (`expires_in`, the session cookie's `Max-Age`).
+    pub fn lifetime_seconds(&self) -> i64 {
+        self.lifetime.num_seconds()
+    }
+
+    pub fn issue(&self, user: &User, session_id: &str, now: DateTime<Utc>) -> (String, AccessClaims) {
         let ms_timestamp = Timestamp::from_unix(
             NoContext,
             u64::try_from(now.timestamp()).unwrap_or_default(),
@@ -74,6 +82,7 @@ impl TokenKeys {
             sub: user.id.to_string(),
             role: user.role,
             jti: Uuid::new_v7(ms_timestamp).to_string(),
+            sid: session_id.to_string(),
             iat: now.timestamp(),
             exp: (now + self.lifetime).timestamp(),
             iss: self.issuer.clone(),

@@ -1,8 +1,8 @@
 //! The `auth` function: register, token, me, logout, password reset, email verification.
 
 use super::{
-    caller, client_address, error_response, form_fields, json_object, json_response, not_found, source_ip, Fields,
-    Matched, Router,
+    caller, client_address, cookies, error_response, form_fields, json_object, json_response, no_content, not_found,
+    origin, source_ip, Fields, Matched, Router,
 };
 use crate::domain::auth;
 use crate::domain::email::Email;
@@ -10,6 +10,7 @@ use crate::domain::invites;
 use crate::domain::limits::{self, Route};
 use crate::domain::password;
 use crate::domain::recovery::{self, Resend};
+use crate::domain::sessions::{self, TokenPair};
 use crate::domain::users::{self, Registration, UserView};
 use crate::error::{AppError, FieldError};
 use crate::App;
@@ -31,6 +32,10 @@ pub enum AuthRoute {
     VerifyEmail,
     ResendVerification,
     AcceptInvite,
+    Refresh,
+    ListSessions,
+    RevokeOtherSessions,
+    RevokeSession,
 }
 
 pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
@@ -56,12 +61,20 @@ pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
             AuthRoute::ResendVerification,
         ),
         (Method::POST, "/api/v1/auth/accept-invite", AuthRoute::AcceptInvite),
+        (Method::POST, "/api/v1/auth/refresh", AuthRoute::Refresh),
+        (Method::GET, "/api/v1/auth/sessions", AuthRoute::ListSessions),
+        (Method::DELETE, "/api/v1/auth/sessions", AuthRoute::RevokeOtherSessions),
+        (
+            Method::DELETE,
+            "/api/v1/auth/sessions/{session_id}",
+            AuthRoute::RevokeSession,
+        ),
     ])
 });
 
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match ROUTER.find(req.method(), req.uri().path()) {
-        Matched::Found { route, .. } => match route {
+        Matched::Found { route, params } => match route {
             AuthRoute::Register => register(app, &req).await,
             AuthRoute::Token => token(app, &req).await,
             AuthRoute::Me => me(app, &req).await,
@@ -71,6 +84,13 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             AuthRoute::VerifyEmail => verify_email(app, &req).await,
             AuthRoute::ResendVerification => resend_verification(app, &req).await,
             AuthRoute::AcceptInvite => accept_invite(app, &req).await,
+            AuthRoute::Refresh => refresh(app, &req).await,
+            AuthRoute::ListSessions => list_sessions(app, &req).await,
+            AuthRoute::RevokeOtherSessions => revoke_other_sessions(app, &req).await,
+            AuthRoute::RevokeSession => {
+                let session_id = params.first().map(|(_, v)| *v).unwrap_or_default();
+                revoke_session(app, &req, session_id).await
+            }
         },
         Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
         Matched::NotFound => Ok(not_found()),
@@ -146,40 +166,106 @@ pub(super) fn registration(req: &Request) -> Result<Registration, AppError> {
 async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
     rate_limit(app, req, Route::Register).await?;
     let user = users::register(app, registration(req)?).await?;
-    Ok(json_response(StatusCode::OK, &UserView::from(&user)))
+    let mut response = json_response(StatusCode::OK, &UserView::from(&user));
+    let pair = sessions::start(app, user, "registration", &origin(req)).await?;
+    cookies::set_session(app, &mut response, &pair);
+    Ok(response)
 }
 
 async fn token(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
     rate_limit(app, req, Route::Login).await?;
     let mut fields = form_fields(req)?;
+    let grant = fields.optional_str("grant_type");
+    if grant.as_deref() == Some("refresh_token") {
+        let presented = fields.required_str("refresh_token");
+        fields.finish()?;
+        let presented = presented.expect("finish() reports a missing refresh_token");
+        return refreshed(app, sessions::refresh(app, &presented).await);
+    }
     let username = fields.required_str("username");
     let password = fields.required_str("password");
-    if let Some(grant) = fields.optional_str("grant_type") {
-        if grant != "password" {
-            fields.reject(
-                FieldError::new(
-                    "string_pattern_mismatch",
-                    &["body", "grant_type"],
-                    "String should match pattern '^password$'",
-                )
-                .with_ctx(json!({ "pattern": "^password$" })),
-            );
-        }
+    if grant.is_some_and(|g| g != "password") {
+        fields.reject(
+            FieldError::new(
+                "string_pattern_mismatch",
+                &["body", "grant_type"],
+                "String should match pattern '^(password|refresh_token)$'",
+            )
+            .with_ctx(json!({ "pattern": "^(password|refresh_token)$" })),
+        );
     }
     fields.finish()?;
     let (Some(username), Some(password)) = (username, password) else {
         unreachable!("finish() reports missing fields");
     };
-    let access_token = auth::login(app, &username, password, source_ip(req).as_deref()).await?;
-    let mut response = json_response(
-        StatusCode::OK,
-        &json!({ "access_token": access_token, "token_type": "bearer" }),
-    );
-    // RFC 6749 §5.1: token responses must not be cached.
+    let pair = auth::login(app, &username, password, &origin(req)).await?;
+    Ok(token_response(app, &pair))
+}
+
+/// The OAuth2 token response (RFC 6749 §5.1) with both cookies set.
+fn token_response(app: &App, pair: &TokenPair) -> Response<Body> {
+    let body = json!({
+        "access_token": pair.access_token,
+        "token_type": "bearer",
+        "expires_in": app.tokens.lifetime_seconds(),
+        "refresh_token": pair.refresh_token,
+    });
+    let mut response = json_response(StatusCode::OK, &body);
+    // Token responses must not be cached.
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    Ok(response)
+    cookies::set_session(app, &mut response, pair);
+    response
+}
+
+/// A refresh's answer: the new pair, or a 401 that also clears both cookies.
+fn refreshed(app: &App, result: Result<TokenPair, AppError>) -> Result<Response<Body>, AppError> {
+    match result {
+        Ok(pair) => Ok(token_response(app, &pair)),
+        Err(error) => {
+            let mut response = error_response(&error);
+            cookies::clear_session(app, &mut response);
+            Ok(response)
+        }
+    }
+}
+
+/// `POST /auth/refresh`: the refresh cookie, or `{"refresh_token"}` in a JSON body.
+async fn refresh(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let from_body = if req.body().is_empty() {
+        None
+    } else {
+        let mut fields = json_object(req)?;
+        let token = fields.optional_str("refresh_token");
+        fields.finish()?;
+        token
+    };
+    let Some(presented) = from_body.or_else(|| cookies::read(app, req, "refresh")) else {
+        return Err(AppError::RefreshRejected("No refresh token".into()));
+    };
+    refreshed(app, sessions::refresh(app, &presented).await)
+}
+
+async fn list_sessions(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let caller = caller(app, req).await?;
+    let list = sessions::list(app, caller.user.id, &caller.claims).await?;
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+/// `DELETE /auth/sessions`: every session but the current one.
+async fn revoke_other_sessions(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
+    let caller = caller(app, req).await?;
+    let revoked = sessions::revoke_all(app, caller.user.id, caller.user.id, Some(&caller.claims.sid)).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "revoked": revoked })))
+}
+
+async fn revoke_session(app: &App, req: &Request, session_id: &str) -> Result<Response<Body>, AppError> {
+    let caller = caller(app, req).await?;
+    if !sessions::revoke(app, caller.user.id, caller.user.id, session_id).await? {
+        return Err(AppError::NotFound("Session not found".into()));
+    }
+    Ok(no_content())
 }
 
 async fn me(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
@@ -187,10 +273,18 @@ async fn me(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
     Ok(json_response(StatusCode::OK, &UserView::from(&caller.user)))
 }
 
+/// `POST /auth/logout`: ends the session; both cookies are cleared whatever happens.
 async fn logout(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    auth::logout(app, &caller).await?;
-    detail_ok("Logged out")
+    let result = match caller(app, req).await {
+        Ok(caller) => auth::logout(app, &caller).await,
+        Err(e) => Err(e),
+    };
+    let mut response = match result {
+        Ok(()) => json_response(StatusCode::OK, &json!({ "detail": "Logged out" })),
+        Err(error) => error_response(&error),
+    };
+    cookies::clear_session(app, &mut response);
+    Ok(response)
 }
 
 async fn password_reset_request(app: &App, req: &Request) -> Result<Response<Body>, AppError> {

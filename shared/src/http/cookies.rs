@@ -24,9 +24,19 @@ pub fn set_session(app: &App, response: &mut Response<Body>, pair: &TokenPair) {
     let headers = response.headers_mut();
     headers.append(
         SET_COOKIE,
-        set_cookie(app, "session", &pair.access_token, "Lax", "/", app.tokens.lifetime_seconds()),
+        set_cookie(
+            app,
+            "session",
+            &pair.access_token,
+            "Lax",
+            "/",
+            app.tokens.lifetime_seconds(),
+        ),
     );
-    headers.append(SET_COOKIE, set_cookie(app, "refresh", &pair.refresh_token, "Strict", REFRESH_PATH, refresh_age));
+    headers.append(
+        SET_COOKIE,
+        set_cookie(app, "refresh", &pair.refresh_token, "Strict", REFRESH_PATH, refresh_age),
+    );
 }
 
 /// Clears both cookies (failed refresh, logout).

@@ -2,6 +2,7 @@
 //! status code and a JSON body. Nothing a client sends can turn into a 500.
 
 pub mod auth;
+pub mod cookies;
 pub mod orgs;
 mod request;
 mod router;
@@ -41,6 +42,7 @@ pub fn error_response(error: &AppError) -> Response<Body> {
     match error {
         AppError::Validation(errors) => json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "detail": errors })),
         AppError::BadRequest(m) => detail(StatusCode::BAD_REQUEST, m),
+        AppError::RefreshRejected(m) => detail(StatusCode::UNAUTHORIZED, m),
         AppError::Unauthenticated | AppError::InvalidCredentials => {
             with_bearer_challenge(detail(StatusCode::UNAUTHORIZED, &error.to_string()))
         }
@@ -63,10 +65,26 @@ pub fn error_response(error: &AppError) -> Response<Body> {
     }
 }
 
-/// The caller behind the request's bearer token, or the one 401.
+/// The caller behind the request's bearer token (or, without one, the session cookie), or the
+/// one 401.
 pub async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
-    let token = bearer_token(req).ok_or(AppError::Unauthenticated)?;
-    crate::domain::auth::authenticate(app, token).await
+    let token = match bearer_token(req) {
+        Some(token) => token.to_string(),
+        None => cookies::read(app, req, "session").ok_or(AppError::Unauthenticated)?,
+    };
+    crate::domain::auth::authenticate(app, &token).await
+}
+
+/// The client's user agent and address, for the session list.
+pub fn origin(req: &Request) -> crate::domain::sessions::Origin {
+    crate::domain::sessions::Origin {
+        user_agent: req
+            .headers()
+            .get(lambda_http::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        ip: source_ip(req),
+    }
 }
 
 /// A query parameter (the first, when repeated), decoded.

@@ -26,6 +26,8 @@ pub enum UsersRoute {
     Activate,
     SetRole,
     Delete,
+    RevokeSessions,
+    RevokeSession,
 }
 
 pub static ROUTER: LazyLock<Router<UsersRoute>> = LazyLock::new(|| {
@@ -35,6 +37,16 @@ pub static ROUTER: LazyLock<Router<UsersRoute>> = LazyLock::new(|| {
         (Method::GET, "/api/v1/auth/users/{user_id}", UsersRoute::Get),
         (Method::PATCH, "/api/v1/auth/users/{user_id}", UsersRoute::Update),
         (Method::DELETE, "/api/v1/auth/users/{user_id}", UsersRoute::Delete),
+        (
+            Method::DELETE,
+            "/api/v1/auth/users/{user_id}/sessions",
+            UsersRoute::RevokeSessions,
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/auth/users/{user_id}/sessions/{session_id}",
+            UsersRoute::RevokeSession,
+        ),
         (
             Method::PATCH,
             "/api/v1/auth/users/{user_id}/deactivate",
@@ -52,8 +64,8 @@ pub static ROUTER: LazyLock<Router<UsersRoute>> = LazyLock::new(|| {
 pub async fn handle(app: &App, req: Request) -> Response<Body> {
     let result = match ROUTER.find(req.method(), req.uri().path()) {
         Matched::Found { route, params } => {
-            let user_id = params.iter().find(|(name, _)| *name == "user_id").map(|(_, v)| *v);
-            dispatch(app, &req, route, user_id).await
+            let param = |wanted: &str| params.iter().find(|(name, _)| *name == wanted).map(|(_, v)| *v);
+            dispatch(app, &req, route, param("user_id"), param("session_id")).await
         }
         Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
         Matched::NotFound => Ok(not_found()),
@@ -66,6 +78,7 @@ async fn dispatch(
     req: &Request,
     route: UsersRoute,
     user_id: Option<&str>,
+    session_id: Option<&str>,
 ) -> Result<Response<Body>, AppError> {
     let caller = caller(app, req).await?;
     let id = || integer(user_id.unwrap_or_default(), "path", "user_id");
@@ -95,6 +108,17 @@ async fn dispatch(
         }
         UsersRoute::Delete => {
             admin::delete(app, &caller, id()?).await?;
+            Ok(no_content())
+        }
+        UsersRoute::RevokeSessions => {
+            let revoked = admin::revoke_sessions(app, &caller, id()?).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                &serde_json::json!({ "revoked": revoked }),
+            ))
+        }
+        UsersRoute::RevokeSession => {
+            admin::revoke_session(app, &caller, id()?, session_id.unwrap_or_default()).await?;
             Ok(no_content())
         }
     }

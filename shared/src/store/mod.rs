@@ -3,6 +3,7 @@
 mod limits;
 mod orgs;
 mod schema;
+mod sessions;
 mod tokens;
 mod users;
 

@@ -24,7 +24,8 @@ fn session_item(session: &Session) -> Result<Item, StoreError> {
 }
 
 fn refresh_item(record: &RefreshRecord) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(record).map_err(|e| StoreError::Malformed(format!("refresh token: {e}")))?;
+    let mut item: Item =
+        serde_dynamo::to_item(record).map_err(|e| StoreError::Malformed(format!("refresh token: {e}")))?;
     item.extend(refresh_key(&record.hash));
     Ok(item)
 }
@@ -64,14 +65,25 @@ impl Store {
     pub(crate) async fn get_together(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>, StoreError> {
         let mut request = self.client.transact_get_items();
         for key in keys {
-            let get = Get::builder().table_name(&self.table).set_key(Some(key)).build().expect("get has table and key");
+            let get = Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .build()
+                .expect("get has table and key");
             request = request.transact_items(TransactGetItem::builder().get(get).build());
         }
-        let out = request.send().await.map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
+        let out = request
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
         Ok(out.responses.unwrap_or_default().into_iter().map(|r| r.item).collect())
     }
 
-    pub async fn user_and_session(&self, user_id: i64, session_id: &str) -> Result<(Option<User>, Option<Session>), StoreError> {
+    pub async fn user_and_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+    ) -> Result<(Option<User>, Option<Session>), StoreError> {
         let mut items = self
             .get_together(vec![user_key(user_id), session_key(user_id, session_id)])
             .await?
@@ -101,7 +113,12 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e) if matches!(e.as_service_error(), Some(TransactWriteItemsError::TransactionCanceledException(_))) => {
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(TransactWriteItemsError::TransactionCanceledException(_))
+                ) =>
+            {
                 Ok(false)
             }
             Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
@@ -122,7 +139,12 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
         }
     }

@@ -4,7 +4,7 @@ use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
 use crate::domain::mail::OutboxMessage;
 use crate::domain::one_time::OneTimeToken;
 use crate::domain::users::{Role, User};
-use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use base64ct::{Base64UrlUnpadded, Encoding};
 
 const USER_SK: &str = "PROFILE";
@@ -56,7 +56,7 @@ fn user_item(user: &User) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-fn user_from_item(item: Item) -> Result<User, StoreError> {
+pub(crate) fn user_from_item(item: Item) -> Result<User, StoreError> {
     serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("user: {e}")))
 }
 
@@ -185,40 +185,29 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind a token and whether the token's `jti` is revoked, in one round trip.
-    pub async fn user_and_revocation(
+    /// The user behind a token, whether its `jti` is revoked, and its session, in one round trip.
+    pub async fn token_context(
         &self,
         id: i64,
         jti: &str,
+        session_id: &str,
         now_epoch: i64,
-    ) -> Result<(Option<User>, bool), StoreError> {
-        let get = |key: Item| {
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key))
-                        .build()
-                        .expect("get has table and key"),
-                )
-                .build()
-        };
-        let out = self
-            .client
-            .transact_get_items()
-            .transact_items(get(user_key(id)))
-            .transact_items(get(revoked_key(jti)))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
-        let mut responses = out.responses.unwrap_or_default().into_iter().map(|r| r.item);
-        let user = responses.next().flatten().map(user_from_item).transpose()?;
+    ) -> Result<(Option<User>, bool, Option<crate::domain::sessions::Session>), StoreError> {
+        let keys = vec![
+            user_key(id),
+            revoked_key(jti),
+            super::sessions::session_key(id, session_id),
+        ];
+        let mut items = self.get_together(keys).await?.into_iter();
+        let user = items.next().flatten().map(user_from_item).transpose()?;
         // DynamoDB deletes expired items late (DynamoDB Local never does), so expiry is read here.
-        let revoked = responses
+        let revoked = items.next().flatten().is_some_and(|item| !is_expired(&item, now_epoch));
+        let session = items
             .next()
             .flatten()
-            .is_some_and(|item| !is_expired(&item, now_epoch));
-        Ok((user, revoked))
+            .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("session: {e}"))))
+            .transpose()?;
+        Ok((user, revoked, session))
     }
 
     /// Marks a token's `jti` revoked until the token would have expired anyway.

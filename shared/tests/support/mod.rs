@@ -164,6 +164,15 @@ impl TestApp {
         items
     }
 
+    /// How many user records the table holds.
+    pub async fn count_users(&self) -> usize {
+        self.all_items()
+            .await
+            .iter()
+            .filter(|item| item["pk"].as_s().unwrap().starts_with("USER#") && item["sk"].as_s().unwrap() == "PROFILE")
+            .count()
+    }
+
     pub async fn count_items_with_pk_prefix(&self, prefix: &str) -> usize {
         self.all_items()
             .await
@@ -331,7 +340,10 @@ impl TestApp {
             self.app.store.create_user(&user, false, None).await.unwrap(),
             shared::store::CreateUserOutcome::Created
         ));
-        let (token, _) = self.app.tokens.issue(&user, shared::Clock::now(&self.clock));
-        (id, token)
+        let origin = shared::domain::sessions::Origin::default();
+        let pair = shared::domain::sessions::start(&self.app, user, "test", &origin)
+            .await
+            .unwrap();
+        (id, pair.access_token)
     }
 }
