@@ -96,3 +96,22 @@ fn errors_are_json_at_the_edge() {
     let unauthenticated = api.request("GET", "/api/v1/auth/me", None, None, None);
     assert_eq!(unauthenticated.status, 401);
 }
+
+#[test]
+fn refresh_rotates_over_http() {
+    let api = Api::new();
+    let email = unique_email("tabs");
+    let body = format!(r#"{{"email": "{email}", "password": "Secret1234!"}}"#);
+    assert_eq!(api.post_json("/api/v1/auth/register", &body).status, 200);
+    let login = api.post_form("/api/v1/auth/token", &format!("username={email}&password=Secret1234!"));
+    let first = login.body["refresh_token"].as_str().unwrap().to_string();
+    assert!(
+        login.header("set-cookie").is_some(),
+        "cookies come with the token response"
+    );
+    let refreshed = api.post_json("/api/v1/auth/refresh", &format!(r#"{{"refresh_token": "{first}"}}"#));
+    assert_eq!(refreshed.status, 200, "{:?}", refreshed.body);
+    assert_ne!(refreshed.body["refresh_token"].as_str().unwrap(), first);
+    let me = api.get("/api/v1/auth/me", refreshed.body["access_token"].as_str().unwrap());
+    assert_eq!(me.body["email"], email.as_str());
+}
