@@ -4,8 +4,9 @@
 mod support;
 
 use chrono::Duration;
+use lambda_http::http::Method;
 use serde_json::{json, Value};
-use support::{AuditCapture, TestApp, PASSWORD};
+use support::{AuditCapture, Call, TestApp, PASSWORD};
 
 const RESET_REQUEST: &str = "/api/v1/auth/password-reset/request";
 const RESET_CONFIRM: &str = "/api/v1/auth/password-reset/confirm";
@@ -150,21 +151,17 @@ async fn parallel_confirms_of_one_reset_token_succeed_exactly_once() {
     t.register("jane@example.com", PASSWORD).await;
     t.post_json(RESET_REQUEST, &reset_body("jane@example.com")).await;
     let token = t.token_from_outbox("jane@example.com", "Reset your password").await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..50 {
-        let app = t.app.clone();
-        let body = confirm_body(&token, &format!("Parallel{i:02}Secret!"));
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri(format!("https://localhost{RESET_CONFIRM}"))
-                .header("content-type", "application/json")
-                .body(lambda_http::Body::Text(body))
-                .unwrap();
-            shared::http::auth::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let calls = (0..50)
+        .map(|i| {
+            Call::json(
+                Method::POST,
+                RESET_CONFIRM,
+                None,
+                Some(&confirm_body(&token, &format!("Parallel{i:02}Secret!"))),
+            )
+        })
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 49, "{statuses:?}");
 }
@@ -333,20 +330,17 @@ async fn forwarded_for_counts_only_when_trusted() {
 #[tokio::test]
 async fn fifty_parallel_requests_to_a_limited_route_let_exactly_five_through() {
     let t = TestApp::with_env(&[("RATE_LIMIT_RESET_MAX", "5")]).await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let app = t.app.clone();
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri(format!("https://localhost{RESET_REQUEST}"))
-                .header("content-type", "application/json")
-                .body(lambda_http::Body::Text(reset_body("nobody@example.com")))
-                .unwrap();
-            shared::http::auth::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let calls = (0..50)
+        .map(|_| {
+            Call::json(
+                Method::POST,
+                RESET_REQUEST,
+                None,
+                Some(&reset_body("nobody@example.com")),
+            )
+        })
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 5, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 45, "{statuses:?}");
 }
@@ -448,22 +442,10 @@ async fn a_password_reset_lifts_the_lockout() {
 async fn fifty_parallel_wrong_logins_lock_at_exactly_the_threshold() {
     let t = TestApp::new().await;
     t.register("alice@example.com", "Correct1234!").await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..50 {
-        let app = t.app.clone();
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri("https://localhost/api/v1/auth/token")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(lambda_http::Body::Text(
-                    "username=alice@example.com&password=WrongPass".into(),
-                ))
-                .unwrap();
-            shared::http::auth::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let calls = (0..50)
+        .map(|_| Call::form("/api/v1/auth/token", "username=alice@example.com&password=WrongPass"))
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 403).count(), 45, "{statuses:?}");
     let lockout = t

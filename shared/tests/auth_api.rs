@@ -8,7 +8,7 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use lambda_http::http::Method;
 use lambda_http::Body;
 use serde_json::{json, Value};
-use support::{TestApp, PASSWORD, SECRET};
+use support::{Call, TestApp, PASSWORD, SECRET};
 
 const REGISTER: &str = "/api/v1/auth/register";
 const TOKEN: &str = "/api/v1/auth/token";
@@ -430,21 +430,13 @@ async fn logout_revokes_exactly_that_token() {
 #[tokio::test]
 async fn parallel_registrations_of_one_email_create_one_user() {
     let t = TestApp::new().await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..20 {
-        let app = t.app.clone();
-        tasks.spawn(async move {
+    let calls = (0..20)
+        .map(|i| {
             let body = json!({ "email": "race@example.com", "password": format!("Racing{i:02}pass!") }).to_string();
-            let request = lambda_http::http::Request::builder()
-                .method(Method::POST)
-                .uri("https://localhost/api/v1/auth/register")
-                .header("content-type", "application/json")
-                .body(Body::Text(body))
-                .unwrap();
-            shared::http::auth::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+            Call::json(Method::POST, "/api/v1/auth/register", None, Some(&body))
+        })
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 19, "{statuses:?}");
     assert_eq!(t.count_users().await, 1);
@@ -455,28 +447,18 @@ async fn parallel_registrations_of_one_email_create_one_user() {
 #[tokio::test]
 async fn parallel_first_registrations_make_exactly_one_admin() {
     let t = TestApp::new().await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..10 {
-        let app = t.app.clone();
-        tasks.spawn(async move {
+    let calls = (0..10)
+        .map(|i| {
             let body = json!({ "email": format!("user{i}@example.com"), "password": PASSWORD }).to_string();
-            let request = lambda_http::http::Request::builder()
-                .method(Method::POST)
-                .uri("https://localhost/api/v1/auth/register")
-                .header("content-type", "application/json")
-                .body(Body::Text(body))
-                .unwrap();
-            let response = shared::http::auth::handle(&app, request).await;
-            let Body::Text(text) = response.body() else {
-                panic!("JSON body")
-            };
-            serde_json::from_str::<Value>(text).unwrap()["role"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        });
-    }
-    let roles = tasks.join_all().await;
+            Call::json(Method::POST, "/api/v1/auth/register", None, Some(&body))
+        })
+        .collect();
+    let roles: Vec<String> = t
+        .concurrently(calls)
+        .await
+        .iter()
+        .map(|r| r.body["role"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(roles.iter().filter(|r| *r == "admin").count(), 1, "{roles:?}");
     assert_eq!(roles.iter().filter(|r| *r == "user").count(), 9, "{roles:?}");
 }

@@ -6,7 +6,7 @@ mod support;
 use lambda_http::http::Method;
 use serde_json::{json, Value};
 use shared::domain::users::Role;
-use support::{AuditCapture, TestApp, PASSWORD};
+use support::{AuditCapture, Call, TestApp, PASSWORD};
 
 /// An org (id 1) owned by `owner`, with an org admin, a member, a second member (`target`), a
 /// pending invite (id 1); plus an outsider, a user to add (`spare`), and a global admin who is
@@ -558,22 +558,19 @@ async fn twenty_parallel_transfers_leave_exactly_one_owner() {
         .await;
         ids.push(id);
     }
-    let mut tasks = tokio::task::JoinSet::new();
-    for id in ids {
-        let app = t.app.clone();
-        let owner = owner.clone();
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri("https://localhost/api/v1/orgs/1/transfer-ownership")
-                .header("authorization", format!("Bearer {owner}"))
-                .header("content-type", "application/json")
-                .body(lambda_http::Body::Text(format!(r#"{{"user_id": {id}}}"#)))
-                .unwrap();
-            shared::http::orgs::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let calls = ids
+        .iter()
+        .map(|id| {
+            let body = format!(r#"{{"user_id": {id}}}"#);
+            Call::json(
+                Method::POST,
+                "/api/v1/orgs/1/transfer-ownership",
+                Some(&owner),
+                Some(&body),
+            )
+        })
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     let members = t.call(Method::GET, "/api/v1/orgs/1/members", Some(&owner), None).await;
     let owners = members
@@ -590,24 +587,13 @@ async fn twenty_parallel_transfers_leave_exactly_one_owner() {
 async fn twenty_parallel_creates_of_one_slug_make_one_org() {
     let t = TestApp::new().await;
     let (_, token) = t.quick_user("owner@example.com", Role::User).await;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..20 {
-        let app = t.app.clone();
-        let token = token.clone();
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri("https://localhost/api/v1/orgs")
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .body(lambda_http::Body::Text(format!(
-                    r#"{{"name": "Org {i}", "slug": "same-slug"}}"#
-                )))
-                .unwrap();
-            shared::http::orgs::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let calls = (0..20)
+        .map(|i| {
+            let body = format!(r#"{{"name": "Org {i}", "slug": "same-slug"}}"#);
+            Call::json(Method::POST, "/api/v1/orgs", Some(&token), Some(&body))
+        })
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 19, "{statuses:?}");
     assert_eq!(t.count_items_with_pk_prefix("SLUG#").await, 1);
@@ -857,22 +843,11 @@ async fn twenty_parallel_accepts_of_one_invite_make_one_membership() {
     for i in 0..20 {
         tokens.push(t.quick_user(&format!("u{i}@example.com"), Role::User).await.1);
     }
-    let mut tasks = tokio::task::JoinSet::new();
-    for token in tokens {
-        let app = t.app.clone();
-        let body = body.clone();
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri("https://localhost/api/v1/auth/accept-invite")
-                .header("authorization", format!("Bearer {token}"))
-                .header("content-type", "application/json")
-                .body(lambda_http::Body::Text(body))
-                .unwrap();
-            shared::http::auth::handle(&app, request).await.status().as_u16()
-        });
-    }
-    let statuses = tasks.join_all().await;
+    let calls = tokens
+        .iter()
+        .map(|token| Call::json(Method::POST, "/api/v1/auth/accept-invite", Some(token), Some(&body)))
+        .collect();
+    let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     let members = t.call(Method::GET, "/api/v1/orgs/1/members", Some(&owner), None).await;
     assert_eq!(members.body.as_array().unwrap().len(), 2, "the owner and one newcomer");

@@ -8,7 +8,7 @@ use lambda_http::http::Method;
 use lambda_http::Body;
 use serde_json::{json, Value};
 use shared::domain::users::Role;
-use support::{AuditCapture, Reply, TestApp, PASSWORD};
+use support::{AuditCapture, Call, Reply, TestApp, PASSWORD};
 
 const REFRESH: &str = "/api/v1/auth/refresh";
 const ME: &str = "/api/v1/auth/me";
@@ -201,25 +201,16 @@ async fn twenty_parallel_refreshes_leave_one_family_with_one_live_token() {
     t.register("jane@example.com", PASSWORD).await;
     let first = login(&t, "jane@example.com").await;
     let sessions_before = t.app.store.sessions_of(1).await.unwrap().len();
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..20 {
-        let app = t.app.clone();
-        let body = json!({ "refresh_token": first.refresh }).to_string();
-        tasks.spawn(async move {
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri(format!("https://localhost{REFRESH}"))
-                .header("content-type", "application/json")
-                .body(Body::Text(body))
-                .unwrap();
-            let response = shared::http::auth::handle(&app, request).await;
-            let Body::Text(text) = response.body() else {
-                panic!("JSON")
-            };
-            (response.status().as_u16(), serde_json::from_str::<Value>(text).unwrap())
-        });
-    }
-    let replies = tasks.join_all().await;
+    let body = json!({ "refresh_token": first.refresh }).to_string();
+    let calls = (0..20)
+        .map(|_| Call::json(Method::POST, REFRESH, None, Some(&body)))
+        .collect();
+    let replies: Vec<(u16, Value)> = t
+        .concurrently(calls)
+        .await
+        .into_iter()
+        .map(|r| (r.status, r.body))
+        .collect();
     let issued: std::collections::BTreeSet<&str> = replies
         .iter()
         .filter(|(status, _)| *status == 200)

@@ -87,20 +87,11 @@ impl Store {
     }
 
     pub async fn failure_count(&self, email: &str) -> Result<FailureCount, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(lockout_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(out
-            .item()
+        let item = self.get_item(lockout_key(email)).await?;
+        Ok(item
             .map(|item| FailureCount {
-                failures: number(item, "failures").unwrap_or(0),
-                last_failure_ms: number(item, "last_failure_ms").unwrap_or(0),
+                failures: number(&item, "failures").unwrap_or(0),
+                last_failure_ms: number(&item, "last_failure_ms").unwrap_or(0),
             })
             .unwrap_or_default())
     }

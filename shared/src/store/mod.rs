@@ -93,6 +93,20 @@ impl Store {
         schema::ensure_table(&self.client, &self.table).await
     }
 
+    /// One item by key, strongly consistent.
+    pub(crate) async fn get_item(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        Ok(out.item)
+    }
+
     /// The next value of a named atomic counter, starting at 1.
     pub async fn next_id(&self, counter: &str) -> Result<i64, StoreError> {
         let out = self

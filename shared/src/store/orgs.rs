@@ -277,16 +277,7 @@ impl Store {
     }
 
     pub async fn is_member(&self, org_id: i64, user_id: i64) -> Result<bool, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(member_key(org_id, user_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        Ok(out.item.is_some())
+        Ok(self.get_item(member_key(org_id, user_id)).await?.is_some())
     }
 
     /// Everything in an org's partition, in one query (paged).
@@ -684,31 +675,14 @@ impl Store {
     }
 
     pub async fn invite(&self, org_id: i64, invite_id: i64) -> Result<Option<Invite>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(invite_key(org_id, invite_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        out.item.map(|i| from_item(i, "invite")).transpose()
+        let item = self.get_item(invite_key(org_id, invite_id)).await?;
+        item.map(|i| from_item(i, "invite")).transpose()
     }
 
     pub async fn invite_by_token(&self, hash: &str) -> Result<Option<Invite>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(invite_token_key(hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        let item = self.get_item(invite_token_key(hash)).await?;
         let number = |item: &Item, name: &str| item.get(name)?.as_n().ok()?.parse::<i64>().ok();
-        let Some((org_id, invite_id)) = out
-            .item
+        let Some((org_id, invite_id)) = item
             .as_ref()
             .and_then(|i| Some((number(i, "org_id")?, number(i, "invite_id")?)))
         else {

@@ -47,17 +47,8 @@ impl Store {
     }
 
     pub async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(refresh_key(hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        out.item
-            .map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("refresh token: {e}"))))
+        let item = self.get_item(refresh_key(hash)).await?;
+        item.map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("refresh token: {e}"))))
             .transpose()
     }
 

@@ -120,17 +120,8 @@ impl Store {
     }
 
     pub async fn one_time_token(&self, hash: &str) -> Result<Option<OneTimeToken>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(token_key(hash)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        out.item
-            .map(|item| serde_dynamo::from_item(item).map_err(malformed("token")))
+        let item = self.get_item(token_key(hash)).await?;
+        item.map(|item| serde_dynamo::from_item(item).map_err(malformed("token")))
             .transpose()
     }
 

@@ -113,17 +113,9 @@ impl Store {
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
-        let guard = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(email_key(email)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+        let guard = self.get_item(email_key(email)).await?;
         let Some(user_id) = guard
-            .item()
+            .as_ref()
             .and_then(|i| i.get("user_id"))
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse::<i64>().ok())
@@ -158,16 +150,8 @@ impl Store {
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(user_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
-        out.item.map(user_from_item).transpose()
+        let item = self.get_item(user_key(id)).await?;
+        item.map(user_from_item).transpose()
     }
 
     pub async fn set_last_login(&self, id: i64, at: &str) -> Result<(), StoreError> {

@@ -19,6 +19,78 @@ pub struct TestApp {
     pub clock: ManualClock,
 }
 
+/// One request a test sends.
+pub struct Call {
+    pub method: Method,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Call {
+    /// A request with an optional bearer token and an optional JSON body.
+    pub fn json(method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Call {
+        let mut headers = Vec::new();
+        if let Some(token) = token {
+            headers.push(("authorization".to_string(), format!("Bearer {token}")));
+        }
+        if json.is_some() {
+            headers.push(("content-type".to_string(), "application/json".to_string()));
+        }
+        let body = json.map_or(Body::Empty, |j| Body::Text(j.to_string()));
+        Call {
+            method,
+            path: path.to_string(),
+            headers,
+            body,
+        }
+    }
+
+    pub fn form(path: &str, form: &str) -> Call {
+        let headers = vec![(
+            "content-type".to_string(),
+            "application/x-www-form-urlencoded".to_string(),
+        )];
+        Call {
+            method: Method::POST,
+            path: path.to_string(),
+            headers,
+            body: Body::Text(form.to_string()),
+        }
+    }
+}
+
+/// Hands the call to the function API Gateway (and cargo-lambda's router) would send it to.
+async fn deliver(app: &App, call: Call) -> Reply {
+    let path = call.path.as_str();
+    let mut builder = Request::builder()
+        .method(call.method)
+        .uri(format!("https://localhost{path}"));
+    for (name, value) in &call.headers {
+        builder = builder.header(name, value);
+    }
+    let request = builder.body(call.body).unwrap();
+    let under = |prefix: &str| {
+        path == prefix || path.starts_with(&format!("{prefix}/")) || path.starts_with(&format!("{prefix}?"))
+    };
+    let response = if under("/api/v1/auth/users") {
+        shared::http::users::handle(app, request).await
+    } else if under("/api/v1/orgs") {
+        shared::http::orgs::handle(app, request).await
+    } else {
+        shared::http::auth::handle(app, request).await
+    };
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = match response.body() {
+        Body::Text(text) => serde_json::from_str(text).expect("every response is JSON"),
+        Body::Empty => Value::Null,
+        other => panic!("unexpected body {other:?}"),
+    };
+    Reply { status, headers, body }
+}
+
+#[derive(Debug)]
 pub struct Reply {
     pub status: u16,
     pub headers: lambda_http::http::HeaderMap,
@@ -63,32 +135,27 @@ impl TestApp {
     }
 
     pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Body) -> Reply {
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(format!("https://localhost{path}"));
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
+        let headers = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        deliver(
+            &self.app,
+            Call {
+                method,
+                path: path.to_string(),
+                headers,
+                body,
+            },
+        )
+        .await
+    }
+
+    /// Sends every call at once, each on its own task, like many clients in parallel.
+    pub async fn concurrently(&self, calls: Vec<Call>) -> Vec<Reply> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for call in calls {
+            let app = self.app.clone();
+            tasks.spawn(async move { deliver(&app, call).await });
         }
-        let request = builder.body(body).unwrap();
-        // The function API Gateway (and cargo-lambda's router) would send the path to.
-        let under = |prefix: &str| {
-            path == prefix || path.starts_with(&format!("{prefix}/")) || path.starts_with(&format!("{prefix}?"))
-        };
-        let response = if under("/api/v1/auth/users") {
-            shared::http::users::handle(&self.app, request).await
-        } else if under("/api/v1/orgs") {
-            shared::http::orgs::handle(&self.app, request).await
-        } else {
-            shared::http::auth::handle(&self.app, request).await
-        };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = match response.body() {
-            Body::Text(text) => serde_json::from_str(text).expect("every response is JSON"),
-            Body::Empty => Value::Null,
-            other => panic!("unexpected body {other:?}"),
-        };
-        Reply { status, headers, body }
+        tasks.join_all().await
     }
 
     pub async fn post_json(&self, path: &str, json: &str) -> Reply {
@@ -103,16 +170,7 @@ impl TestApp {
 
     /// A request with an optional bearer token and an optional JSON body.
     pub async fn call(&self, method: Method, path: &str, token: Option<&str>, json: Option<&str>) -> Reply {
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = Vec::new();
-        if let Some(auth) = &auth {
-            headers.push(("authorization", auth.as_str()));
-        }
-        if json.is_some() {
-            headers.push(("content-type", "application/json"));
-        }
-        let body = json.map_or(Body::Empty, |j| Body::Text(j.to_string()));
-        self.send(method, path, &headers, body).await
+        deliver(&self.app, Call::json(method, path, token, json)).await
     }
 
     pub async fn get_with_token(&self, path: &str, token: &str) -> Reply {
