@@ -462,3 +462,46 @@ async fn parallel_first_registrations_make_exactly_one_admin() {
     assert_eq!(roles.iter().filter(|r| *r == "admin").count(), 1, "{roles:?}");
     assert_eq!(roles.iter().filter(|r| *r == "user").count(), 9, "{roles:?}");
 }
+
+#[tokio::test]
+async fn oversized_or_odd_inputs_are_answered_not_crashed_on() {
+    let t = TestApp::with_env(&[("TRUST_PROXY_HEADERS", "true")]).await;
+    let long_username = format!("username={}&password=x", "a".repeat(60_000));
+    assert_eq!(
+        t.post_form(TOKEN, &long_username).await.status,
+        401,
+        "a 60 KB username is just wrong"
+    );
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("x-forwarded-for", "<script>, , "),
+    ];
+    let odd_forwarded = t
+        .send(
+            Method::POST,
+            TOKEN,
+            &headers,
+            Body::Text("username=a@b.co&password=x".into()),
+        )
+        .await;
+    assert_eq!(
+        odd_forwarded.status, 401,
+        "a forwarded value that is no address is ignored"
+    );
+    let huge_forwarded = "1".repeat(5_000);
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("x-forwarded-for", huge_forwarded.as_str()),
+    ];
+    assert_eq!(
+        t.send(
+            Method::POST,
+            TOKEN,
+            &headers,
+            Body::Text("username=a@b.co&password=x".into())
+        )
+        .await
+        .status,
+        401
+    );
+}

@@ -3,6 +3,7 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::email::Email;
+use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::sessions::{self, Origin, TokenPair};
 use crate::domain::tokens::AccessClaims;
@@ -26,9 +27,12 @@ pub const ACCOUNT_LOCKED: &str =
 pub async fn login(app: &App, username: &str, password: String, origin: &Origin) -> Result<TokenPair, AppError> {
     let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
-    let lockout_key = email
-        .as_ref()
-        .map_or_else(|| username.trim().to_lowercase(), |e| e.to_string());
+    // Anything that is not an email (of any length) is counted under its hash, which keeps the
+    // item key short.
+    let lockout_key = email.as_ref().map_or_else(
+        || format!("not-an-email:{}", one_time::hash(&username.trim().to_lowercase())),
+        |e| e.to_string(),
+    );
     let attempts = app.settings.lockout_attempts;
     let lock_ms = app.settings.lockout_minutes * 60_000;
     let mut failures = app.store.failure_count(&lockout_key).await?;

@@ -214,7 +214,9 @@ pub fn client_address(req: &Request, trust_proxy_headers: bool) -> String {
         .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
         .flatten()
         .and_then(|list| list.rsplit(',').map(str::trim).find(|a| !a.is_empty()))
-        .map(str::to_string);
+        // Only a real address becomes part of a rate-limit key.
+        .and_then(|address| address.parse::<std::net::IpAddr>().ok())
+        .map(|address| address.to_string());
     forwarded.or_else(|| source_ip(req)).unwrap_or_else(|| "unknown".into())
 }
 
