@@ -1,6 +1,6 @@
 # The two commands: `make serve` runs the API on http://localhost:8000 over DynamoDB Local;
 # `make test` runs every test. Both install what they need into .local/ the first time.
-.PHONY: serve test stop reset lint fmt timing validate build deploy
+.PHONY: serve test stop reset lint fmt timing validate build deploy openapi
 
 serve:
 	@bash infra/serve.sh
@@ -39,3 +39,7 @@ build:
 ENV ?= dev
 deploy:
 	@ENV=$(ENV) bash infra/sam.sh deploy
+
+# Rewrites the committed openapi.json from the code (a test fails while they differ).
+openapi:
+	cargo run -q --bin gatehouse -- openapi > openapi.json

@@ -49,6 +49,8 @@ enum Group {
     /// User and table administration.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// Print the API's OpenAPI document (what `GET /api/v1/openapi.json` serves).
+    Openapi,
 }
 
 #[derive(Subcommand)]
@@ -143,8 +145,15 @@ impl AuthCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = match cli.group {
+        Group::Auth(command) => command,
+        Group::Openapi => {
+            let document = shared::openapi::document();
+            println!("{}", serde_json::to_string_pretty(&document).expect("the document serializes"));
+            return ExitCode::SUCCESS;
+        }
+    };
     let client = SeedClient::new(&cli.target).await;
-    let Group::Auth(command) = cli.group;
     let (payload, describe) = command.into_payload();
     match client.invoke(payload).await {
         Ok(result) => {

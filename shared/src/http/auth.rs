@@ -36,6 +36,7 @@ pub enum AuthRoute {
     ListSessions,
     RevokeOtherSessions,
     RevokeSession,
+    OpenApi,
 }
 
 pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
@@ -69,6 +70,7 @@ pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
             "/api/v1/auth/sessions/{session_id}",
             AuthRoute::RevokeSession,
         ),
+        (Method::GET, "/api/v1/openapi.json", AuthRoute::OpenApi),
     ])
 });
 
@@ -87,6 +89,7 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             AuthRoute::Refresh => refresh(app, &req).await,
             AuthRoute::ListSessions => list_sessions(app, &req).await,
             AuthRoute::RevokeOtherSessions => revoke_other_sessions(app, &req).await,
+            AuthRoute::OpenApi => Ok(json_response(StatusCode::OK, &crate::openapi::document())),
             AuthRoute::RevokeSession => {
                 let session_id = params.first().map(|(_, v)| *v).unwrap_or_default();
                 revoke_session(app, &req, session_id).await
