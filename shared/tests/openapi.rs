@@ -19,9 +19,15 @@ fn every_route_is_documented_and_nothing_else() {
 
 #[test]
 fn the_committed_document_is_the_generated_one() {
-    let generated = format!("{}\n", serde_json::to_string_pretty(&shared::openapi::document()).unwrap());
+    let generated = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&shared::openapi::document()).unwrap()
+    );
     let committed = include_str!("../../openapi.json");
-    assert!(committed == generated, "openapi.json is out of date: run `make openapi` and commit it");
+    assert!(
+        committed == generated,
+        "openapi.json is out of date: run `make openapi` and commit it"
+    );
 }
 
 #[test]
@@ -29,10 +35,20 @@ fn the_document_is_openapi_3_1_with_both_security_schemes() {
     let document = shared::openapi::document();
     assert_eq!(document["openapi"], "3.1.0");
     let schemes = &document["components"]["securitySchemes"];
-    assert_eq!(schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"], "/api/v1/auth/token");
+    assert_eq!(
+        schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"],
+        "/api/v1/auth/token"
+    );
     assert_eq!(schemes["SessionCookie"]["in"], "cookie");
     let text = document.to_string();
-    for name in text.split("#/components/schemas/").skip(1).map(|rest| rest.split('"').next().unwrap()) {
-        assert!(document["components"]["schemas"].get(name).is_some(), "undefined schema {name}");
+    for name in text
+        .split("#/components/schemas/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+    {
+        assert!(
+            document["components"]["schemas"].get(name).is_some(),
+            "undefined schema {name}"
+        );
     }
 }

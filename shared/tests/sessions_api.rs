@@ -398,12 +398,14 @@ async fn session_routes_by_caller() {
         "owners use their own routes"
     );
     let fourth = login(&t, "owner@example.com").await;
-    let fourth_id = t
-        .get_with_token(SESSIONS, &fourth.access)
-        .await
+    let listed = t.get_with_token(SESSIONS, &fourth.access).await;
+    let fourth_id = listed
         .body
         .as_array()
-        .unwrap()[0]["id"]
+        .unwrap()
+        .iter()
+        .find(|s| s["is_current"] == true)
+        .unwrap()["id"]
         .clone();
     let one = format!("/api/v1/auth/users/{owner_id}/sessions/{}", fourth_id.as_str().unwrap());
     assert_eq!(t.call(Method::DELETE, &one, Some(&other), None).await.status, 403);
