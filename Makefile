@@ -1,6 +1,6 @@
 # The two commands: `make serve` runs the API on http://localhost:8000 over DynamoDB Local;
 # `make test` runs every test. Both install what they need into .local/ the first time.
-.PHONY: serve test stop reset lint fmt timing validate build deploy openapi
+.PHONY: serve test stop reset lint fmt timing validate build deploy openapi bench
 
 serve:
 	@bash infra/serve.sh
@@ -43,3 +43,8 @@ deploy:
 # Rewrites the committed openapi.json from the code (a test fails while they differ).
 openapi:
 	cargo run -q --bin gatehouse -- openapi > openapi.json
+
+# Latency, throughput, floors and DynamoDB calls per request of the local stack (release build).
+# Not part of `make test`; it asserts nothing. BENCHMARKS.md records a run.
+bench:
+	@bash infra/bench.sh

@@ -97,7 +97,8 @@ start_dynamodb() {
 start_watch() {
   local port="$1" pidfile="$2" logfile="$3"
   # cargo-lambda itself (not `cargo lambda`), so the PID is the watcher that owns the functions.
-  (cd "$ROOT" && exec cargo-lambda lambda watch --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$port" \
+  # shellcheck disable=SC2086 # WATCH_FLAGS (e.g. --release) is a list of flags
+  (cd "$ROOT" && exec cargo-lambda lambda watch ${WATCH_FLAGS:-} --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$port" \
     >"$logfile" 2>&1) &
   echo $! >"$pidfile"
   wait_for_port "$port" 120 "cargo lambda watch"
@@ -138,7 +139,8 @@ start_functions() {
   create_table "$1" >/dev/null
 }
 
-# create_table PORT: the seed function creates the table, through the admin CLI (built already).
+# create_table PORT: the seed function creates the table, through the admin CLI (built already;
+# PROFILE=release picks the release build).
 create_table() {
-  "$ROOT/target/debug/gatehouse" --endpoint "http://127.0.0.1:$1" auth create-table
+  "$ROOT/target/${PROFILE:-debug}/gatehouse" --endpoint "http://127.0.0.1:$1" auth create-table
 }

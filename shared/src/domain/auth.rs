@@ -1,7 +1,6 @@
 //! Login, bearer-token authentication and logout.
 
 use crate::audit::AuditEvent;
-use crate::clock::format_timestamp;
 use crate::domain::email::Email;
 use crate::domain::one_time;
 use crate::domain::password;
@@ -35,7 +34,8 @@ pub async fn login(app: &App, username: &str, password: String, origin: &Origin)
     );
     let attempts = app.settings.lockout_attempts;
     let lock_ms = app.settings.lockout_minutes * 60_000;
-    let mut failures = app.store.failure_count(&lockout_key).await?;
+    let email_text = email.as_ref().map(|e| e.as_str());
+    let (mut failures, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
     let started_ms = app.clock.now().timestamp_millis();
     // Failures older than the lockout period are forgotten; that also ends an expired lock.
     if failures.failures > 0 && started_ms >= failures.last_failure_ms + lock_ms {
@@ -46,8 +46,8 @@ pub async fn login(app: &App, username: &str, password: String, origin: &Origin)
         return Err(locked(app, &lockout_key));
     }
 
-    let user = match &email {
-        Some(email) => app.store.user_by_email(email.as_str()).await?,
+    let user = match user_id {
+        Some(id) => app.store.user(id).await?,
         None => None,
     };
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
@@ -85,12 +85,12 @@ pub async fn login(app: &App, username: &str, password: String, origin: &Origin)
         return Err(AppError::Forbidden("Account disabled".into()));
     }
     let now = app.clock.now();
-    app.store.set_last_login(user.id, &format_timestamp(now)).await?;
     AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
         .ip_address(ip)
         .emit(now);
+    // The session is written together with `last_login`.
     sessions::start(app, user, "password", origin).await
 }
 

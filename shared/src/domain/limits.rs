@@ -6,6 +6,7 @@
 use crate::config::RateLimit;
 use crate::error::AppError;
 use crate::App;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Route {
@@ -36,22 +37,25 @@ impl Route {
     }
 }
 
-/// Passes, or answers 429 with the whole seconds until a request would pass.
+/// Passes, or answers 429 with the whole seconds until a request would pass. The work is
+/// proportional to the slots in use, not to the limit.
 pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError> {
     let limit = route.limit(app);
     let window_ms = limit.window_seconds * 1000;
     let bucket = format!("{}#{client}", route.name());
-    // Each failed claim means another request took a slot, so this ends within `max` rounds.
-    for _ in 0..=limit.max {
+    // A failed claim means another request took that slot meanwhile; a few rounds settle it.
+    for _ in 0..=limit.max.min(32) {
         let now_ms = app.clock.now().timestamp_millis();
-        let slots = app.store.rate_slots(&bucket).await?;
-        let granted = |slot: i64| slots.granted_ms.iter().find(|(s, _)| *s == slot).map(|(_, at)| *at);
-        let free: Vec<(i64, Option<i64>)> = (0..limit.max)
-            .map(|slot| (slot, granted(slot)))
-            .filter(|(_, at)| at.is_none_or(|at| at <= now_ms - window_ms))
+        let taken: HashMap<i64, i64> = app
+            .store
+            .rate_slots(&bucket)
+            .await?
+            .granted_ms
+            .into_iter()
+            .filter(|(slot, _)| *slot < limit.max)
             .collect();
-        let Some(&(slot, previous)) = pick(&free) else {
-            let oldest = (0..limit.max).filter_map(granted).min().unwrap_or(now_ms);
+        let Some((slot, previous)) = free_slot(&taken, limit.max, now_ms - window_ms) else {
+            let oldest = taken.values().min().copied().unwrap_or(now_ms);
             let wait_ms = (oldest + window_ms - now_ms).max(1);
             return Err(AppError::TooManyRequests {
                 retry_after_seconds: (wait_ms + 999) / 1000,
@@ -69,11 +73,58 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
     Err(AppError::TooManyRequests { retry_after_seconds: 1 })
 }
 
-/// A random free slot, so parallel requests rarely race for the same one.
-fn pick<T>(free: &[T]) -> Option<&T> {
-    if free.is_empty() {
+fn random_below(n: i64) -> i64 {
+    let random = getrandom::u64().expect("the OS random source is available");
+    (random % n.max(1) as u64) as i64
+}
+
+/// A random free slot, so parallel requests rarely race for the same one: one whose last grant
+/// is at or before `cutoff` (with that grant), or one never used (with `None`).
+fn free_slot(taken: &HashMap<i64, i64>, max: i64, cutoff: i64) -> Option<(i64, Option<i64>)> {
+    let expired: Vec<(i64, i64)> = taken
+        .iter()
+        .filter(|(_, at)| **at <= cutoff)
+        .map(|(s, at)| (*s, *at))
+        .collect();
+    let unused = max - taken.len() as i64;
+    let choices = expired.len() as i64 + unused;
+    if choices <= 0 {
         return None;
     }
-    let random = getrandom::u32().expect("the OS random source is available") as usize;
-    free.get(random % free.len())
+    let pick = random_below(choices);
+    if let Some(&(slot, at)) = expired.get(pick as usize) {
+        return Some((slot, Some(at)));
+    }
+    // An unused slot number: probing finds one quickly while most are free; a scan otherwise.
+    (0..64)
+        .map(|_| random_below(max))
+        .find(|slot| !taken.contains_key(slot))
+        .or_else(|| (0..max).find(|slot| !taken.contains_key(slot)))
+        .map(|slot| (slot, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::free_slot;
+    use std::collections::HashMap;
+
+    #[test]
+    fn free_slots_are_unused_or_expired_and_full_buckets_have_none() {
+        let full: HashMap<i64, i64> = (0..5).map(|s| (s, 1_000)).collect();
+        assert_eq!(free_slot(&full, 5, 999), None, "every grant is inside the window");
+        let (slot, previous) = free_slot(&full, 5, 1_000).unwrap();
+        assert!(
+            slot < 5 && previous == Some(1_000),
+            "an expired grant is reused with its time"
+        );
+        let sparse: HashMap<i64, i64> = HashMap::from([(0, 1_000)]);
+        let (slot, previous) = free_slot(&sparse, 1_000_000, 0).unwrap();
+        assert!(slot != 0 && slot < 1_000_000 && previous.is_none());
+        let nearly_full: HashMap<i64, i64> = (0..999).map(|s| (s, 1_000)).collect();
+        assert_eq!(
+            free_slot(&nearly_full, 1_000, 0),
+            Some((999, None)),
+            "the one unused slot"
+        );
+    }
 }

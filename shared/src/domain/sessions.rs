@@ -134,7 +134,10 @@ pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Resu
         generation: 0,
         rotated_at_ms: now.timestamp_millis(),
     };
-    app.store.create_session(&session, &record_of(app, &session)).await?;
+    let last_login = (source == "password").then(|| format_timestamp(now));
+    app.store
+        .create_session(&session, &record_of(app, &session), last_login.as_deref())
+        .await?;
     Ok(pair(app, user, &session, now))
 }
 

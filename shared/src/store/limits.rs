@@ -30,26 +30,30 @@ pub(crate) fn lockout_key(email: &str) -> Item {
 
 impl Store {
     pub async fn rate_slots(&self, bucket: &str) -> Result<RateSlots, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":pk", super::s(format!("RATE#{bucket}")))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        let granted_ms = out
-            .items()
-            .iter()
-            .filter_map(|item| {
+        let mut granted_ms = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":pk", super::s(format!("RATE#{bucket}")))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            granted_ms.extend(out.items().iter().filter_map(|item| {
                 let slot = item.get("sk")?.as_s().ok()?.strip_prefix("SLOT#")?.parse().ok()?;
                 Some((slot, number(item, "granted_ms")?))
-            })
-            .collect();
-        Ok(RateSlots { granted_ms })
+            }));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(RateSlots { granted_ms });
+            }
+        }
     }
 
     /// Takes slot `slot` for a grant at `now_ms` if it still holds what was read (`previous_ms`,
@@ -86,14 +90,26 @@ impl Store {
         }
     }
 
-    pub async fn failure_count(&self, email: &str) -> Result<FailureCount, StoreError> {
-        let item = self.get_item(lockout_key(email)).await?;
-        Ok(item
+    /// The login failures counted for `lockout` and, when `email` is given, the id of its
+    /// account, in one round trip.
+    pub async fn failures_and_user_id(
+        &self,
+        lockout: &str,
+        email: Option<&str>,
+    ) -> Result<(FailureCount, Option<i64>), StoreError> {
+        let mut keys = vec![lockout_key(lockout)];
+        keys.extend(email.map(super::users::email_key));
+        let mut items = self.get_together(keys).await?.into_iter();
+        let failures = items
+            .next()
+            .flatten()
             .map(|item| FailureCount {
                 failures: number(&item, "failures").unwrap_or(0),
                 last_failure_ms: number(&item, "last_failure_ms").unwrap_or(0),
             })
-            .unwrap_or_default())
+            .unwrap_or_default();
+        let user_id = items.next().flatten().and_then(|guard| number(&guard, "user_id"));
+        Ok((failures, user_id))
     }
 
     /// Counts one more failure unless the count already reached `limit`: `None` then (locked by

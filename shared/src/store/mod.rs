@@ -12,11 +12,13 @@ pub use orgs::{AcceptOutcome, AddMemberOutcome, MemberChange, OrgPartition};
 pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use users::{CreateUserOutcome, UserCursor};
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -47,21 +49,49 @@ pub async fn connect(endpoint: Option<&str>) -> Client {
     Client::new(&crate::aws::sdk_config(endpoint).await)
 }
 
+/// Counts every DynamoDB operation the store's client runs (not its retries), for `make bench`.
+#[derive(Debug, Default, Clone)]
+struct CallCounter(Arc<AtomicU64>);
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     client: Client,
     table: String,
+    calls: CallCounter,
     /// Set once the first-admin marker is known to exist, to spare later registrations a write.
     first_admin_claimed: Arc<AtomicBool>,
 }
 
 impl Store {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        let calls = CallCounter::default();
+        let client = Client::from_conf(client.config().to_builder().interceptor(calls.clone()).build());
         Self {
             client,
             table: table.into(),
+            calls,
             first_admin_claimed: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// How many DynamoDB operations this store (and its clones) has run.
+    pub fn calls(&self) -> u64 {
+        self.calls.0.load(Ordering::Relaxed)
     }
 
     pub fn client(&self) -> &Client {

@@ -7,7 +7,7 @@ use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
 use crate::domain::sessions::{RefreshRecord, Session};
 use crate::domain::users::User;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem, Update};
 
 pub(crate) fn session_key(user_id: i64, session_id: &str) -> Item {
     key_of(format!("USER#{user_id}"), &format!("SESSION#{session_id}"))
@@ -35,11 +35,31 @@ fn session_from(item: Item) -> Result<Session, StoreError> {
 }
 
 impl Store {
-    pub async fn create_session(&self, session: &Session, first: &RefreshRecord) -> Result<(), StoreError> {
-        self.client
+    /// Writes the session and its first refresh token, and, for a login, the user's `last_login`.
+    pub async fn create_session(
+        &self,
+        session: &Session,
+        first: &RefreshRecord,
+        last_login: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let mut request = self
+            .client
             .transact_write_items()
             .transact_items(put(session_item(session)?, &self.table))
-            .transact_items(put(refresh_item(first)?, &self.table))
+            .transact_items(put(refresh_item(first)?, &self.table));
+        if let Some(at) = last_login {
+            let update = Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(user_key(session.user_id)))
+                .update_expression("SET last_login = :at")
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":at", s(at))
+                .build()
+                .expect("update has its fields");
+            request = request.transact_items(TransactWriteItem::builder().update(update).build());
+        }
+        request
             .send()
             .await
             .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;

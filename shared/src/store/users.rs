@@ -17,7 +17,7 @@ pub(crate) fn user_key(id: i64) -> Item {
     key_of(format!("USER#{id}"), USER_SK)
 }
 
-fn email_key(email: &str) -> Item {
+pub(crate) fn email_key(email: &str) -> Item {
     key_of(format!("EMAIL#{email}"), EMAIL_SK)
 }
 
@@ -152,21 +152,6 @@ impl Store {
     pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
         let item = self.get_item(user_key(id)).await?;
         item.map(user_from_item).transpose()
-    }
-
-    pub async fn set_last_login(&self, id: i64, at: &str) -> Result<(), StoreError> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(user_key(id)))
-            .update_expression("SET last_login = :at")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":at", s(at))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
-        Ok(())
     }
 
     /// The user behind a token, whether its `jti` is revoked, and its session, in one round trip.
