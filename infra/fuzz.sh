@@ -7,6 +7,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 ensure_schemathesis
 url="$1" run_dir="$2"
+curl -sf "$url/api/v1/openapi.json" >"$run_dir/openapi.json"
+"$FUZZ_VENV/bin/openapi-spec-validator" "$run_dir/openapi.json"
 email="fuzz-$(date +%s)@example.com"
 curl -sf -X POST "$url/api/v1/auth/register" -H "Content-Type: application/json" \
   -d "{\"email\": \"$email\", \"password\": \"FuzzSecret123!\"}" >/dev/null

@@ -45,10 +45,10 @@ ensure_sam() {
 # Schemathesis in a virtualenv of its own (its pins must not meet SAM's).
 FUZZ_VENV="$LOCAL/fuzz-venv"
 ensure_schemathesis() {
-  [ -x "$FUZZ_VENV/bin/st" ] && return
+  [ -x "$FUZZ_VENV/bin/st" ] && [ -x "$FUZZ_VENV/bin/openapi-spec-validator" ] && return
   log "installing schemathesis from PyPI into .local/fuzz-venv"
   python3 -m venv "$FUZZ_VENV" || die "python3 -m venv failed"
-  "$FUZZ_VENV/bin/pip" install -q schemathesis || die "pip install schemathesis failed"
+  "$FUZZ_VENV/bin/pip" install -q schemathesis openapi-spec-validator || die "pip install schemathesis failed"
 }
 
 ensure_dynamodb_local() {

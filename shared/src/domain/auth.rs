@@ -46,10 +46,13 @@ pub async fn login(app: &App, username: &str, password: String, origin: &Origin)
         return Err(locked(app, &lockout_key));
     }
 
-    let user = match user_id {
-        Some(id) => app.store.user(id).await?,
-        None => None,
-    };
+    // An unknown email costs the same read as a known one, so timing tells them apart no more
+    // than the answer does.
+    let user = app
+        .store
+        .user(user_id.unwrap_or(0))
+        .await?
+        .filter(|_| user_id.is_some());
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
     if !password::verify(password, stored_hash).await {
         let now_ms = app.clock.now().timestamp_millis();

@@ -69,7 +69,7 @@ pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) 
                         but there is no active account for it. If it was not you, ignore this message."
                 .to_string();
             let message = mail::compose(email.as_str(), "Password reset requested", body, now);
-            app.store.queue_mail(&message).await?;
+            app.store.queue_mail_like_a_token(&message).await?;
             mail::log_queued(&message);
         }
     }

@@ -108,14 +108,28 @@ impl Store {
         }
     }
 
-    pub async fn queue_mail(&self, message: &OutboxMessage) -> Result<(), StoreError> {
+    /// Queues a message in a transaction shaped like `issue_token`'s (three items: the message and
+    /// two checks of keys that never exist), so a reset request for an unknown address costs
+    /// about what one for a real account does.
+    pub async fn queue_mail_like_a_token(&self, message: &OutboxMessage) -> Result<(), StoreError> {
+        let absent = |key: Item| {
+            let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .build()
+                .expect("condition check has its fields");
+            TransactWriteItem::builder().condition_check(check).build()
+        };
         self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(outbox_item(message)?))
+            .transact_write_items()
+            .transact_items(put(outbox_item(message)?, &self.table))
+            .transact_items(absent(user_key(0)))
+            .transact_items(absent(token_key(&crate::domain::one_time::random_secret())))
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("PutItem", e))?;
+            .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
         Ok(())
     }
 
