@@ -30,30 +30,15 @@ pub(crate) fn lockout_key(email: &str) -> Item {
 
 impl Store {
     pub async fn rate_slots(&self, bucket: &str) -> Result<RateSlots, StoreError> {
-        let mut granted_ms = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_values(":pk", super::s(format!("RATE#{bucket}")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            granted_ms.extend(out.items().iter().filter_map(|item| {
+        let items = self.partition(&format!("RATE#{bucket}"), None, false).await?;
+        let granted_ms = items
+            .iter()
+            .filter_map(|item| {
                 let slot = item.get("sk")?.as_s().ok()?.strip_prefix("SLOT#")?.parse().ok()?;
                 Some((slot, number(item, "granted_ms")?))
-            }));
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(RateSlots { granted_ms });
-            }
-        }
+            })
+            .collect();
+        Ok(RateSlots { granted_ms })
     }
 
     /// Takes slot `slot` for a grant at `now_ms` if it still holds what was read (`previous_ms`,

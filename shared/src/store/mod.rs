@@ -137,6 +137,69 @@ impl Store {
         Ok(out.item)
     }
 
+    /// Every page of a query the `query` closure builds.
+    async fn all_pages(
+        &self,
+        query: impl Fn() -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = query()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::from_sdk("Query", e))?;
+            items.extend(out.items.unwrap_or_default());
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Every item of a partition of the table (strongly consistent), optionally only those whose
+    /// sort key starts with `sk_prefix`.
+    pub(crate) async fn partition(
+        &self,
+        pk: &str,
+        sk_prefix: Option<&str>,
+        newest_first: bool,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.all_pages(|| {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .scan_index_forward(!newest_first);
+            match sk_prefix {
+                Some(prefix) => query
+                    .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", SORT_KEY)
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => query.key_condition_expression("#pk = :pk"),
+            }
+        })
+        .await
+    }
+
+    /// Every item of a partition of `gsi1` (eventually consistent, as indexes are).
+    pub(crate) async fn index_partition(&self, gsi1pk: &str, newest_first: bool) -> Result<Vec<Item>, StoreError> {
+        self.all_pages(|| {
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name("gsi1")
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(gsi1pk))
+                .scan_index_forward(!newest_first)
+        })
+        .await
+    }
+
     /// The next value of a named atomic counter, starting at 1.
     pub async fn next_id(&self, counter: &str) -> Result<i64, StoreError> {
         let out = self

@@ -283,40 +283,22 @@ impl Store {
     /// Everything in an org's partition, in one query (paged).
     pub async fn org_partition(&self, org_id: i64) -> Result<OrgPartition, StoreError> {
         let mut partition = OrgPartition::default();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_values(":pk", s(format!("ORG#{org_id}")))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                let sk = item
-                    .get(SORT_KEY)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                partition.keys.push(key_of(format!("ORG#{org_id}"), &sk));
-                if sk == ORG_SK {
-                    partition.org = Some(from_item(item, "org")?);
-                } else if sk.starts_with("MEMBER#") {
-                    partition.members.push(from_item(item, "membership")?);
-                } else if sk.starts_with("INVITE#") {
-                    partition.invites.push(from_item(item, "invite")?);
-                }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(partition);
+        for item in self.partition(&format!("ORG#{org_id}"), None, false).await? {
+            let sk = item
+                .get(SORT_KEY)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            partition.keys.push(key_of(format!("ORG#{org_id}"), &sk));
+            if sk == ORG_SK {
+                partition.org = Some(from_item(item, "org")?);
+            } else if sk.starts_with("MEMBER#") {
+                partition.members.push(from_item(item, "membership")?);
+            } else if sk.starts_with("INVITE#") {
+                partition.invites.push(from_item(item, "invite")?);
             }
         }
+        Ok(partition)
     }
 
     /// Deletes the org with its slug, memberships, invites and invite tokens. One transaction
@@ -367,21 +349,8 @@ impl Store {
 
     /// A user's memberships, from the index.
     pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<Membership>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :who")
-            .expression_attribute_values(":who", s(format!("MEMBER_OF#{user_id}")))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| from_item(i, "membership"))
-            .collect()
+        let items = self.index_partition(&format!("MEMBER_OF#{user_id}"), false).await?;
+        items.into_iter().map(|i| from_item(i, "membership")).collect()
     }
 
     /// Items by key, in batches of 100, retrying what DynamoDB leaves unprocessed.
@@ -432,29 +401,8 @@ impl Store {
 
     /// Every org, newest first, from the index.
     pub async fn all_orgs(&self) -> Result<Vec<Org>, StoreError> {
-        let mut orgs = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :orgs")
-                .expression_attribute_values(":orgs", s("ORGS"))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            for item in out.items.unwrap_or_default() {
-                orgs.push(from_item(item, "org")?);
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(orgs);
-            }
-        }
+        let items = self.index_partition("ORGS", true).await?;
+        items.into_iter().map(|i| from_item(i, "org")).collect()
     }
 
     pub async fn update_org(
@@ -758,21 +706,8 @@ impl Store {
 
     /// Pending invites for an email, from the index.
     pub async fn pending_invites_for(&self, email: &str) -> Result<Vec<Invite>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name("gsi1")
-            .key_condition_expression("gsi1pk = :email")
-            .expression_attribute_values(":email", s(format!("INVITE_FOR#{email}")))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        out.items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|i| from_item(i, "invite"))
-            .collect()
+        let items = self.index_partition(&format!("INVITE_FOR#{email}"), false).await?;
+        items.into_iter().map(|i| from_item(i, "invite")).collect()
     }
 }
 

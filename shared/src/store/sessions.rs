@@ -162,18 +162,9 @@ impl Store {
 
     /// Every session of a user, live or not.
     pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<Session>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(sk, :prefix)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":pk", s(format!("USER#{user_id}")))
-            .expression_attribute_values(":prefix", s("SESSION#"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("Query", e))?;
-        out.items.unwrap_or_default().into_iter().map(session_from).collect()
+        let items = self
+            .partition(&format!("USER#{user_id}"), Some("SESSION#"), false)
+            .await?;
+        items.into_iter().map(session_from).collect()
     }
 }

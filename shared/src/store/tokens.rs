@@ -246,31 +246,12 @@ impl Store {
     /// Unexpired outbox messages, newest first, optionally only those to `to`.
     pub async fn outbox(&self, to: Option<&str>, now_epoch: i64) -> Result<Vec<OutboxMessage>, StoreError> {
         let mut messages = Vec::new();
-        let mut start = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_values(":pk", s(OUTBOX_PK))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
-            for item in out.items() {
-                let message: OutboxMessage =
-                    serde_dynamo::from_item(item.clone()).map_err(malformed("outbox message"))?;
-                if message.expires_at > now_epoch && to.is_none_or(|to| message.to == to) {
-                    messages.push(message);
-                }
-            }
-            start = out.last_evaluated_key;
-            if start.is_none() {
-                return Ok(messages);
+        for item in self.partition(OUTBOX_PK, None, true).await? {
+            let message: OutboxMessage = serde_dynamo::from_item(item).map_err(malformed("outbox message"))?;
+            if message.expires_at > now_epoch && to.is_none_or(|to| message.to == to) {
+                messages.push(message);
             }
         }
+        Ok(messages)
     }
 }
