@@ -15,7 +15,8 @@ pub use users::{CreateUserOutcome, UserCursor};
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::operation::transact_write_items::{TransactWriteItemsError, TransactWriteItemsOutput};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -137,6 +138,27 @@ impl Store {
         Ok(out.item)
     }
 
+    /// Runs a write transaction, trying again (briefly) when DynamoDB cancels it only because
+    /// another transaction held one of its items: that is contention, not an answer.
+    pub(crate) async fn transact(&self, writes: Vec<TransactWriteItem>) -> TransactResult {
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .send()
+                .await;
+            match &result {
+                Err(e) if is_conflict(e) && attempt < CONFLICT_ATTEMPTS => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+                    attempt += 1;
+                }
+                _ => return result,
+            }
+        }
+    }
+
     /// Every page of a query the `query` closure builds.
     async fn all_pages(
         &self,
@@ -228,6 +250,44 @@ impl Store {
 
     fn remember_first_admin_claimed(&self) {
         self.first_admin_claimed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Attempts of a transaction that DynamoDB cancels for a conflict with another one in flight.
+const CONFLICT_ATTEMPTS: u64 = 5;
+
+pub(crate) type TransactResult =
+    Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>>;
+
+/// Cancelled because another transaction was working on one of the items.
+fn is_conflict(err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
+            .cancellation_reasons()
+            .iter()
+            .any(|r| r.code() == Some("TransactionConflict")),
+        _ => false,
+    }
+}
+
+/// For a cancelled transaction, which of its items failed their condition (by position); `None`
+/// for any other outcome.
+pub(crate) fn failed_conditions(result: &TransactResult) -> Option<Vec<bool>> {
+    match result.as_ref().err()?.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
+            e.cancellation_reasons()
+                .iter()
+                .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+pub(crate) fn transaction_error(result: TransactResult) -> StoreError {
+    match result {
+        Err(e) => StoreError::from_sdk("TransactWriteItems", e),
+        Ok(_) => StoreError::Malformed("a successful transaction reported as failed".into()),
     }
 }
 

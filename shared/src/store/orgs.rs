@@ -4,12 +4,13 @@
 
 use super::tokens::{outbox_item, put};
 use super::users::user_key;
-use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+use super::{
+    failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
+};
 use crate::domain::invites::Invite;
 use crate::domain::mail::OutboxMessage;
 use crate::domain::orgs::{Membership, Org, OrgRole};
 use crate::domain::users::User;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Get, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
     TransactGetItem, TransactWriteItem, Update,
@@ -157,24 +158,6 @@ pub enum AcceptOutcome {
     NotPending,
 }
 
-type TransactResult = Result<
-    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput,
-    aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>,
->;
-
-/// For a cancelled transaction, which of its items failed their condition (by position).
-fn failed(result: &TransactResult) -> Option<Vec<bool>> {
-    match result.as_ref().err()?.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
-            e.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 impl Store {
     fn put(&self, item: Item) -> Put {
         Put::builder()
@@ -212,21 +195,6 @@ impl Store {
             .expect("condition check has its fields")
     }
 
-    async fn transact(&self, writes: Vec<TransactWriteItem>) -> TransactResult {
-        self.client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-    }
-
-    fn sdk_error(result: TransactResult) -> StoreError {
-        match result {
-            Err(e) => StoreError::from_sdk("TransactWriteItems", e),
-            Ok(_) => StoreError::Malformed("a successful transaction reported as failed".into()),
-        }
-    }
-
     /// The org, its slug guard and the owner's membership, together. `false` if the slug is taken.
     pub async fn create_org(&self, org: &Org, owner: &Membership) -> Result<bool, StoreError> {
         let mut guard = slug_key(&org.slug);
@@ -238,10 +206,10 @@ impl Store {
                 write(self.put_new(member_item(owner)?)),
             ])
             .await;
-        match failed(&result) {
+        match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(reasons) if reasons.first() == Some(&true) => Ok(false),
-            _ => Err(Self::sdk_error(result)),
+            _ => Err(transaction_error(result)),
         }
     }
 
@@ -333,15 +301,15 @@ impl Store {
         let mut chunks = writes.chunks(MAX_TRANSACTION_ITEMS);
         let first = chunks.next().expect("the org itself is one write").to_vec();
         let result = self.transact(first).await;
-        match failed(&result) {
+        match failed_conditions(&result) {
             None if result.is_ok() => {}
             Some(reasons) if reasons.first() == Some(&true) => return Ok(false),
-            _ => return Err(Self::sdk_error(result)),
+            _ => return Err(transaction_error(result)),
         }
         for chunk in chunks {
             let result = self.transact(chunk.to_vec()).await;
             if result.is_err() {
-                return Err(Self::sdk_error(result));
+                return Err(transaction_error(result));
             }
         }
         Ok(true)
@@ -465,13 +433,13 @@ impl Store {
         ];
         writes.extend(extra);
         let result = self.transact(writes).await;
-        Ok(match failed(&result) {
+        Ok(match failed_conditions(&result) {
             None if result.is_ok() => AddMemberOutcome::Added,
             Some(r) if r.first() == Some(&true) => AddMemberOutcome::UnknownUser,
             Some(r) if r.get(1) == Some(&true) => AddMemberOutcome::AlreadyMember,
             Some(r) if r.get(2) == Some(&true) => AddMemberOutcome::OrgGone,
             Some(r) if r.iter().any(|f| *f) => AddMemberOutcome::ExtraConditionFailed,
-            _ => return Err(Self::sdk_error(result)),
+            _ => return Err(transaction_error(result)),
         })
     }
 
@@ -564,10 +532,10 @@ impl Store {
                 )),
             ])
             .await;
-        match failed(&result) {
+        match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
-            None => Err(Self::sdk_error(result)),
+            None => Err(transaction_error(result)),
         }
     }
 
@@ -605,10 +573,10 @@ impl Store {
                 write(self.exists(org_key(invite.organization_id))),
             ])
             .await;
-        match failed(&result) {
+        match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(r) if r.first() == Some(&true) => Ok(false),
-            _ => Err(Self::sdk_error(result)),
+            _ => Err(transaction_error(result)),
         }
     }
 
@@ -697,10 +665,10 @@ impl Store {
             writes.push(write(guard));
         }
         let result = self.transact(writes).await;
-        match failed(&result) {
+        match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
-            None => Err(Self::sdk_error(result)),
+            None => Err(transaction_error(result)),
         }
     }
 

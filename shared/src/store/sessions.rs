@@ -3,10 +3,9 @@
 
 use super::tokens::put;
 use super::users::user_key;
-use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
+use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY};
 use crate::domain::sessions::{RefreshRecord, Session};
 use crate::domain::users::User;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem, Update};
 
 pub(crate) fn session_key(user_id: i64, session_id: &str) -> Item {
@@ -42,11 +41,10 @@ impl Store {
         first: &RefreshRecord,
         last_login: Option<&str>,
     ) -> Result<(), StoreError> {
-        let mut request = self
-            .client
-            .transact_write_items()
-            .transact_items(put(session_item(session)?, &self.table))
-            .transact_items(put(refresh_item(first)?, &self.table));
+        let mut writes = vec![
+            put(session_item(session)?, &self.table),
+            put(refresh_item(first)?, &self.table),
+        ];
         if let Some(at) = last_login {
             let update = Update::builder()
                 .table_name(&self.table)
@@ -57,10 +55,9 @@ impl Store {
                 .expression_attribute_values(":at", s(at))
                 .build()
                 .expect("update has its fields");
-            request = request.transact_items(TransactWriteItem::builder().update(update).build());
+            writes.push(TransactWriteItem::builder().update(update).build());
         }
-        request
-            .send()
+        self.transact(writes)
             .await
             .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
         Ok(())
@@ -115,24 +112,15 @@ impl Store {
             .expression_attribute_values(":no", AttributeValue::Bool(false))
             .build()
             .expect("put has table and item");
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(update).build())
-            .transact_items(put(refresh_item(token)?, &self.table))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        let writes = vec![
+            TransactWriteItem::builder().put(update).build(),
+            put(refresh_item(token)?, &self.table),
+        ];
+        let result = self.transact(writes).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(true),
+            Some(_) => Ok(false),
+            None => Err(transaction_error(result)),
         }
     }
 

@@ -1,16 +1,12 @@
 //! One-time token items (by SHA-256), their consumption, and the outbox.
 
 use super::users::user_key;
-use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY, TTL_ATTRIBUTE};
+use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY, TTL_ATTRIBUTE};
 use crate::domain::mail::OutboxMessage;
 use crate::domain::one_time::{OneTimeToken, Purpose};
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
-use std::time::Duration;
 
 const OUTBOX_PK: &str = "OUTBOX";
-/// Attempts of a consuming transaction that lost a race to another transaction in flight.
-const CONFLICT_RETRIES: usize = 5;
 
 fn token_key(hash: &str) -> Item {
     key_of(format!("TOKEN#{hash}"), "TOKEN")
@@ -59,16 +55,6 @@ fn n(value: i64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
 
-fn is_conflict(err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, impl std::fmt::Debug>) -> bool {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
-            .cancellation_reasons()
-            .iter()
-            .any(|r| r.code() == Some("TransactionConflict")),
-        _ => false,
-    }
-}
-
 impl Store {
     /// Stores a token, points the user at it (voiding the previous one of that purpose) and
     /// queues the message that carries it, all or nothing. `false` if the user is gone.
@@ -88,23 +74,11 @@ impl Store {
             TransactWriteItem::builder().update(point_user).build(),
             put(outbox_item(message)?, &self.table),
         ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(TransactWriteItemsError::TransactionCanceledException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        let result = self.transact(writes).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(true),
+            Some(_) => Ok(false),
+            None => Err(transaction_error(result)),
         }
     }
 
@@ -122,12 +96,12 @@ impl Store {
                 .expect("condition check has its fields");
             TransactWriteItem::builder().condition_check(check).build()
         };
-        self.client
-            .transact_write_items()
-            .transact_items(put(outbox_item(message)?, &self.table))
-            .transact_items(absent(user_key(0)))
-            .transact_items(absent(token_key(&crate::domain::one_time::random_secret())))
-            .send()
+        let writes = vec![
+            put(outbox_item(message)?, &self.table),
+            absent(user_key(0)),
+            absent(token_key(&crate::domain::one_time::random_secret())),
+        ];
+        self.transact(writes)
             .await
             .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
         Ok(())
@@ -162,30 +136,13 @@ impl Store {
             TransactWriteItem::builder().update(user_update).build(),
         ];
         writes.extend(extra);
-        for attempt in 1..=CONFLICT_RETRIES {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(writes.clone()))
-                .send()
-                .await;
-            match result {
-                Ok(_) => return Ok(true),
-                Err(e) if is_conflict(&e) && attempt < CONFLICT_RETRIES => {
-                    tokio::time::sleep(Duration::from_millis(10 * attempt as u64)).await;
-                }
-                Err(e)
-                    if matches!(
-                        e.as_service_error(),
-                        Some(TransactWriteItemsError::TransactionCanceledException(_))
-                    ) =>
-                {
-                    return Ok(false)
-                }
-                Err(e) => return Err(StoreError::from_sdk("TransactWriteItems", e)),
-            }
+        let result = self.transact(writes).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(true),
+            // Used, expired, replaced, or lost to a parallel use.
+            Some(_) => Ok(false),
+            None => Err(transaction_error(result)),
         }
-        Ok(false)
     }
 
     fn user_update_for(&self, token: &OneTimeToken, set: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {

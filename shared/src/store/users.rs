@@ -1,6 +1,6 @@
 //! User items, the email guard that keeps emails unique, and the revoked-token (JTI) items.
 
-use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
+use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY};
 use crate::domain::mail::OutboxMessage;
 use crate::domain::one_time::OneTimeToken;
 use crate::domain::users::{Role, User};
@@ -85,30 +85,21 @@ impl Store {
             writes.push(super::tokens::put(super::tokens::token_item(token)?, &self.table));
             writes.push(super::tokens::put(super::tokens::outbox_item(message)?, &self.table));
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(writes))
-            .send()
-            .await;
-        match result {
-            Ok(_) => {
-                if claim_first_admin {
-                    self.remember_first_admin_claimed();
-                }
-                Ok(CreateUserOutcome::Created)
+        let result = self.transact(writes).await;
+        if result.is_ok() {
+            if claim_first_admin {
+                self.remember_first_admin_claimed();
             }
-            Err(err) => {
-                let failed = failed_conditions(&err);
-                if failed.get(1).copied().unwrap_or(false) {
-                    Ok(CreateUserOutcome::EmailTaken)
-                } else if failed.get(2).copied().unwrap_or(false) {
-                    self.remember_first_admin_claimed();
-                    Ok(CreateUserOutcome::FirstAdminAlreadyClaimed)
-                } else {
-                    Err(StoreError::from_sdk("TransactWriteItems", err))
-                }
-            }
+            return Ok(CreateUserOutcome::Created);
+        }
+        let failed = failed_conditions(&result).unwrap_or_default();
+        if failed.get(1).copied().unwrap_or(false) {
+            Ok(CreateUserOutcome::EmailTaken)
+        } else if failed.get(2).copied().unwrap_or(false) {
+            self.remember_first_admin_claimed();
+            Ok(CreateUserOutcome::FirstAdminAlreadyClaimed)
+        } else {
+            Err(transaction_error(result))
         }
     }
 
@@ -202,25 +193,6 @@ pub(crate) fn is_expired(item: &Item, now_epoch: i64) -> bool {
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse::<i64>().ok())
         .is_some_and(|expires_at| expires_at <= now_epoch)
-}
-
-/// For a cancelled transaction, which of its items failed their condition (by position).
-fn failed_conditions<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
-) -> Vec<bool> {
-    match err.as_service_error() {
-        Some(
-            aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e),
-        ) => e
-            .cancellation_reasons()
-            .iter()
-            .map(|r| r.code() == Some("ConditionalCheckFailed"))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Where a user listing resumes: the last key of the previous page.
@@ -372,16 +344,15 @@ impl Store {
                 .build()
         };
         let result = self
-            .client
-            .transact_write_items()
-            .transact_items(delete(user_key(user.id), true))
-            .transact_items(delete(email_key(&user.email), false))
-            .send()
+            .transact(vec![
+                delete(user_key(user.id), true),
+                delete(email_key(&user.email), false),
+            ])
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if !failed_conditions(&e).is_empty() && failed_conditions(&e)[0] => Ok(false),
-            Err(e) => Err(StoreError::from_sdk("TransactWriteItems", e)),
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(true),
+            Some(failed) if failed.first() == Some(&true) => Ok(false),
+            _ => Err(transaction_error(result)),
         }
     }
 }
