@@ -9,11 +9,7 @@ ensure_schemathesis
 url="$1" run_dir="$2"
 curl -sf "$url/api/v1/openapi.json" >"$run_dir/openapi.json"
 "$FUZZ_VENV/bin/openapi-spec-validator" "$run_dir/openapi.json"
-email="fuzz-$(date +%s)@example.com"
-curl -sf -X POST "$url/api/v1/auth/register" -H "Content-Type: application/json" \
-  -d "{\"email\": \"$email\", \"password\": \"FuzzSecret123!\"}" >/dev/null
-token="$(curl -sf -X POST "$url/api/v1/auth/token" -d "username=$email&password=FuzzSecret123!" |
-  python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")"
+token="$(signup "$url" "fuzz-$(date +%s)@example.com" "FuzzSecret123!")"
 cd "$run_dir" # schemathesis writes its report here, not into the watched workspace
 SCHEMATHESIS_TELEMETRY=false PYTHONPATH="$ROOT/infra" SCHEMATHESIS_HOOKS=fuzz_hooks \
   "$FUZZ_VENV/bin/st" run "$url/api/v1/openapi.json" \

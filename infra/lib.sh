@@ -144,3 +144,46 @@ start_functions() {
 create_table() {
   "$ROOT/target/${PROFILE:-debug}/gatehouse" --endpoint "http://127.0.0.1:$1" auth create-table
 }
+
+# begin_run NAME: sets RUN to a fresh temporary folder and traps that, pass or fail, stop what the
+# run started there (watch.pid, dynamodb.pid), show the stack's logs after a failure, and remove it.
+begin_run() {
+  RUN="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-$1.XXXXXX")"
+  trap end_run EXIT
+  trap 'exit 130' INT TERM
+}
+
+end_run() {
+  local status=$?
+  stop_pidfile "$RUN/watch.pid"
+  stop_pidfile "$RUN/dynamodb.pid"
+  if [ "$status" -ne 0 ]; then
+    log "failed; last lines of the stack's logs:"
+    tail -n 30 "$RUN"/*.log 2>/dev/null >&2 || true
+  fi
+  rm -rf "$RUN"
+  exit "$status"
+}
+
+# throwaway_settings NAME: what a stack for tests and measurements runs with: a table of its own
+# and a random signing key.
+throwaway_settings() {
+  export APP_ENV=test TABLE_NAME="$1-$(date +%s)"
+  SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+  export SECRET_KEY
+}
+
+raise_rate_limits() {
+  local limit
+  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
+}
+
+# signup URL EMAIL PASSWORD [CURL_ARGS...]: registers the account and prints an access token for it.
+signup() {
+  local url="$1" email="$2" password="$3"
+  shift 3
+  curl -sf "$@" -X POST "$url/api/v1/auth/register" -H "Content-Type: application/json" \
+    -d "{\"email\": \"$email\", \"password\": \"$password\"}" >/dev/null
+  curl -sf "$@" -X POST "$url/api/v1/auth/token" -d "username=$email&password=$password" |
+    python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])"
+}

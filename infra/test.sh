@@ -5,20 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-RUN="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-test.XXXXXX")"
-cleanup() {
-  local status=$?
-  stop_pidfile "$RUN/watch.pid"
-  stop_pidfile "$RUN/dynamodb.pid"
-  if [ "$status" -ne 0 ]; then
-    log "failed; last lines of the stack's logs:"
-    tail -n 30 "$RUN"/*.log 2>/dev/null >&2 || true
-  fi
-  rm -rf "$RUN"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+begin_run test
 
 ensure_tools
 cd "$ROOT"
@@ -39,10 +26,8 @@ cargo test --workspace --exclude blackbox
 
 API_PORT="$(free_port)"
 # Tests claim client addresses through X-Forwarded-For, so each has rate-limit buckets of its own.
-export APP_ENV=test RUST_LOG=info TRUST_PROXY_HEADERS=true
-export TABLE_NAME="blackbox-$(date +%s)"
-SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-export SECRET_KEY
+export RUST_LOG=info TRUST_PROXY_HEADERS=true
+throwaway_settings blackbox
 export GATEHOUSE_URL="http://127.0.0.1:$API_PORT" GATEHOUSE_CLI="$ROOT/target/debug/gatehouse"
 log "black-box tests against cargo lambda watch on $GATEHOUSE_URL"
 start_functions "$API_PORT" "$RUN"
@@ -51,10 +36,7 @@ cargo test -p blackbox
 log "a logout survives a restart of the whole stack"
 email="restart-$(date +%s%N)@example.com"
 as_client=(-H "X-Forwarded-For: 192.0.2.77")
-curl -sf "${as_client[@]}" -X POST "$GATEHOUSE_URL/api/v1/auth/register" -H "Content-Type: application/json" \
-  -d "{\"email\": \"$email\", \"password\": \"Secret1234!\"}" >/dev/null
-token="$(curl -sf "${as_client[@]}" -X POST "$GATEHOUSE_URL/api/v1/auth/token" -d "username=$email&password=Secret1234!" |
-  python3 -c "import sys,json; print(json.load(sys.stdin)['access_token'])")"
+token="$(signup "$GATEHOUSE_URL" "$email" "Secret1234!" "${as_client[@]}")"
 curl -sf -X POST "$GATEHOUSE_URL/api/v1/auth/logout" -H "Authorization: Bearer $token" >/dev/null
 stop_pidfile "$RUN/watch.pid"
 stop_pidfile "$RUN/dynamodb.pid"
@@ -71,6 +53,6 @@ echo "restart: $passed passed, $failed failed"
 
 log "schemathesis against the OpenAPI document (${FUZZ_SECONDS:-120} s), rate limits raised"
 stop_pidfile "$RUN/watch.pid"
-for limit in LOGIN REGISTER RESET RESEND_VERIFICATION; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
+raise_rate_limits
 start_functions "$API_PORT" "$RUN"
 bash "$ROOT/infra/fuzz.sh" "$GATEHOUSE_URL" "$RUN"

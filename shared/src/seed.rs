@@ -5,7 +5,7 @@
 use crate::domain::admin;
 use crate::domain::email::Email;
 use crate::domain::password;
-use crate::domain::users::{self, Registration, UserView};
+use crate::domain::users::{self, Registration, Role, UserView};
 use crate::error::AppError;
 use crate::App;
 use serde::{Deserialize, Serialize};
@@ -139,8 +139,6 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
 fn from_app_error(e: AppError) -> SeedReply {
     match e {
         AppError::BadRequest(m) if m == users::EMAIL_TAKEN => error(SeedErrorKind::DuplicateEmail, m),
-        AppError::BadRequest(m) if m.starts_with("Invalid role") => error(SeedErrorKind::InvalidRole, m),
-        AppError::NotFound(m) => error(SeedErrorKind::UnknownUser, m),
         AppError::Internal(cause) => error(SeedErrorKind::Internal, cause.to_string()),
         other => error(SeedErrorKind::InvalidInput, other.to_string()),
     }
@@ -296,7 +294,7 @@ async fn list_users(app: &App) -> Result<Value, SeedReply> {
 }
 
 async fn promote_user(app: &App, email: &str, role: &str) -> Result<Value, SeedReply> {
-    let role = admin::parse_role(role).map_err(from_app_error)?;
+    let role = Role::parse(role).ok_or_else(|| error(SeedErrorKind::InvalidRole, admin::INVALID_ROLE))?;
     let email = parse_email(email)?;
     let internal = |e: crate::store::StoreError| error(SeedErrorKind::Internal, e.to_string());
     let user = app

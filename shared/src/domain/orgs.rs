@@ -3,6 +3,7 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
+use crate::domain::admin::USER_NOT_FOUND;
 use crate::domain::auth::Caller;
 use crate::domain::users::{Role, User};
 use crate::error::AppError;
@@ -311,8 +312,13 @@ pub async fn member_details(app: &App, caller: &Caller, org_id: i64) -> Result<V
         .collect())
 }
 
-/// Adds one member; `Err` says why not, in the words of the API.
-async fn add_one(app: &App, org_id: i64, user_id: i64, role: OrgRole) -> Result<Membership, AppError> {
+/// Tries to add one member: the membership, or what the store found instead.
+async fn add_one(
+    app: &App,
+    org_id: i64,
+    user_id: i64,
+    role: OrgRole,
+) -> Result<Result<Membership, AddMemberOutcome>, AppError> {
     let membership = Membership {
         id: app.store.next_id("membership").await?,
         organization_id: org_id,
@@ -320,13 +326,20 @@ async fn add_one(app: &App, org_id: i64, user_id: i64, role: OrgRole) -> Result<
         role,
         joined_at: format_timestamp(app.clock.now()),
     };
-    match app.store.add_member(&membership).await? {
+    Ok(match app.store.add_member(&membership).await? {
         AddMemberOutcome::Added => Ok(membership),
-        AddMemberOutcome::AlreadyMember => Err(AppError::BadRequest(
-            "User is already a member of this organization".into(),
-        )),
-        AddMemberOutcome::UnknownUser => Err(AppError::NotFound("User not found".into())),
-        AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => Err(AppError::NotFound(NOT_FOUND.into())),
+        refused => Err(refused),
+    })
+}
+
+/// Why a member could not be added, in the words of the API.
+fn refusal(outcome: AddMemberOutcome) -> AppError {
+    match outcome {
+        AddMemberOutcome::AlreadyMember => AppError::BadRequest("User is already a member of this organization".into()),
+        AddMemberOutcome::UnknownUser => AppError::NotFound(USER_NOT_FOUND.into()),
+        AddMemberOutcome::Added | AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => {
+            AppError::NotFound(NOT_FOUND.into())
+        }
     }
 }
 
@@ -340,7 +353,7 @@ pub async fn add_member(
 ) -> Result<Membership, AppError> {
     let access = access(app, caller, org_id, OrgRole::Admin).await?;
     let role = grantable_role(role, access.role)?;
-    let membership = add_one(app, org_id, user_id, role).await?;
+    let membership = add_one(app, org_id, user_id, role).await?.map_err(refusal)?;
     AuditEvent::new("auth.member_added")
         .actor_id(caller.user.id)
         .org_id(org_id)
@@ -377,17 +390,17 @@ pub async fn add_members(
             });
             continue;
         }
-        match add_one(app, org_id, user_id, role).await {
+        match add_one(app, org_id, user_id, role).await? {
             Ok(membership) => added.push(membership),
-            Err(AppError::BadRequest(_)) => skipped.push(Skipped {
+            Err(AddMemberOutcome::AlreadyMember) => skipped.push(Skipped {
                 user_id,
                 reason: "already_member",
             }),
-            Err(AppError::NotFound(m)) if m == "User not found" => skipped.push(Skipped {
+            Err(AddMemberOutcome::UnknownUser) => skipped.push(Skipped {
                 user_id,
                 reason: "unknown_user",
             }),
-            Err(other) => return Err(other),
+            Err(other) => return Err(refusal(other)),
         }
     }
     AuditEvent::new("auth.members_bulk_added")

@@ -8,7 +8,7 @@ mod request;
 mod router;
 pub mod users;
 
-pub use request::{bearer_token, client_address, form_fields, json_object, source_ip, Fields, MAX_BODY_BYTES};
+pub use request::{bearer_token, client_address, form_fields, json_object, source_ip, Fields};
 pub use router::{Matched, Router};
 
 use crate::domain::auth::Caller;
