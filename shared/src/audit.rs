@@ -13,6 +13,9 @@ pub struct AuditEvent {
     pub actor_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor_email: Option<String>,
+    /// Set when the actor is not a signed-in user: `cli` for the admin CLI.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_type: Option<String>,
     /// A number for users and orgs, a string for session ids.
@@ -41,6 +44,11 @@ impl AuditEvent {
 
     pub fn actor_email(mut self, email: &str) -> Self {
         self.actor_email = Some(email.to_string());
+        self
+    }
+
+    pub fn actor_type(mut self, kind: &'static str) -> Self {
+        self.actor_type = Some(kind);
         self
     }
 

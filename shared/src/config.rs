@@ -1,5 +1,6 @@
 //! Typed settings, read once at start-up from the environment, with every default in one place.
 
+use crate::model::{AcceptanceMode, Mailer, RateLimit};
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt::Display;
 use std::str::FromStr;
@@ -37,36 +38,11 @@ pub struct Settings {
     /// Gateway); otherwise API Gateway's `sourceIp`.
     pub trust_proxy_headers: bool,
     pub mailer: Mailer,
-    pub invite_acceptance_mode: crate::domain::invites::AcceptanceMode,
+    pub invite_acceptance_mode: AcceptanceMode,
     pub refresh_token_expire_days: i64,
     pub refresh_reuse_grace_seconds: i64,
     /// Cookie names are `<project>_session` and `<project>_refresh`.
     pub cookie_prefix: String,
-}
-
-/// Where mail goes. `outbox` (the only one so far) stores each message in the table for 24 h,
-/// for `gatehouse auth outbox`; nothing leaves the machine.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Mailer {
-    Outbox,
-}
-
-impl FromStr for Mailer {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "outbox" => Ok(Mailer::Outbox),
-            other => Err(format!("unknown mailer {other:?}; the one available is \"outbox\"")),
-        }
-    }
-}
-
-/// At most `max` requests per `window_seconds`, per client address and route.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimit {
-    pub max: i64,
-    pub window_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,11 +91,7 @@ impl Settings {
             lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
             mailer: parse(&get, "MAILER", Mailer::Outbox)?,
-            invite_acceptance_mode: parse(
-                &get,
-                "INVITE_ACCEPTANCE_MODE",
-                crate::domain::invites::AcceptanceMode::Email,
-            )?,
+            invite_acceptance_mode: parse(&get, "INVITE_ACCEPTANCE_MODE", AcceptanceMode::Email)?,
             refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
             refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
             cookie_prefix: cookie_prefix(&get("PROJECT_NAME").unwrap_or_else(|| "gatehouse".into())),

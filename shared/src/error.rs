@@ -1,34 +1,6 @@
 //! The one error type handlers return; `http::respond` decides each status code and body here.
 
-use serde::Serialize;
-use serde_json::Value;
-
-/// One entry of a 422 body, in FastAPI's shape: `{"type", "loc", "msg", "ctx"?}`.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct FieldError {
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub loc: Vec<Value>,
-    pub msg: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ctx: Option<Value>,
-}
-
-impl FieldError {
-    pub fn new(kind: &'static str, loc: &[&str], msg: impl Into<String>) -> Self {
-        Self {
-            kind,
-            loc: loc.iter().map(|s| Value::from(*s)).collect(),
-            msg: msg.into(),
-            ctx: None,
-        }
-    }
-
-    pub fn with_ctx(mut self, ctx: Value) -> Self {
-        self.ctx = Some(ctx);
-        self
-    }
-}
+pub use crate::model::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -36,6 +8,15 @@ pub enum AppError {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     BadRequest(String),
+    /// Registration or account creation for an address that already has an account (400).
+    #[error("Email already registered")]
+    EmailTaken,
+    /// A global role name that is not `admin`, `moderator` or `user` (400).
+    #[error("Invalid role. Must be one of: ['admin', 'moderator', 'user']")]
+    InvalidRole,
+    /// A user id or address with no account behind it (404).
+    #[error("User not found")]
+    UserNotFound,
     /// Any failure to authenticate a bearer token; one message so nothing tells the cases apart.
     #[error("Could not validate credentials")]
     Unauthenticated,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod model;
 pub mod openapi;
 pub mod runtime;
 pub mod seed;

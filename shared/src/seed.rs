@@ -3,10 +3,8 @@
 //! the HTTP routes.
 
 use crate::domain::admin;
-use crate::domain::email::Email;
-use crate::domain::password;
-use crate::domain::users::{self, Registration, Role, UserView};
 use crate::error::AppError;
+use crate::model::{Actor, Email, FullName, Password, Registration, UserView};
 use crate::App;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -135,13 +133,16 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
     }
 }
 
-/// Maps the shared code's errors to the seed's kinds.
+/// Maps the domain's errors to the seed's kinds, by variant.
 fn from_app_error(e: AppError) -> SeedReply {
-    match e {
-        AppError::BadRequest(m) if m == users::EMAIL_TAKEN => error(SeedErrorKind::DuplicateEmail, m),
-        AppError::Internal(cause) => error(SeedErrorKind::Internal, cause.to_string()),
-        other => error(SeedErrorKind::InvalidInput, other.to_string()),
-    }
+    let kind = match e {
+        AppError::EmailTaken => SeedErrorKind::DuplicateEmail,
+        AppError::InvalidRole => SeedErrorKind::InvalidRole,
+        AppError::UserNotFound => SeedErrorKind::UnknownUser,
+        AppError::Internal(_) => SeedErrorKind::Internal,
+        _ => SeedErrorKind::InvalidInput,
+    };
+    error(kind, e.to_string())
 }
 
 async fn outbox(app: &App, to: Option<String>) -> Result<Value, SeedReply> {
@@ -168,18 +169,28 @@ fn parse_email(raw: &str) -> Result<Email, SeedReply> {
 }
 
 fn check_password(candidate: &str) -> Result<(), SeedReply> {
-    password::check_policy(candidate, "password")
+    parse_password(candidate).map(drop)
+}
+
+fn parse_password(candidate: &str) -> Result<Password, SeedReply> {
+    Password::parse(candidate.to_string(), "password")
         .map_err(|e| error(SeedErrorKind::InvalidInput, format!("password: {}", e.msg)))
 }
 
-/// Creates one user through the same code as `POST /auth/users`.
+/// Creates one user through the same operation (and audit event) as `POST /auth/users`, with
+/// the operator as the actor.
 async fn create(app: &App, email: Email, password: &str, full_name: Option<String>) -> Result<Value, SeedReply> {
+    let full_name = match full_name {
+        Some(raw) => FullName::parse(&raw, &["full_name"])
+            .map_err(|e| error(SeedErrorKind::InvalidInput, format!("full_name: {}", e.msg)))?,
+        None => None,
+    };
     let registration = Registration {
         email,
-        password: password.to_string(),
+        password: parse_password(password)?,
         full_name,
     };
-    let user = users::create_user(app, registration, false)
+    let user = admin::create(app, Actor::Operator, registration)
         .await
         .map_err(from_app_error)?;
     Ok(json!({ "user": UserView::from(&user), "password": password }))
@@ -293,25 +304,21 @@ async fn list_users(app: &App) -> Result<Value, SeedReply> {
     }
 }
 
+/// Through the same operation (and audit event) as `PATCH /auth/users/{id}/role`, with the
+/// operator as the actor.
 async fn promote_user(app: &App, email: &str, role: &str) -> Result<Value, SeedReply> {
-    let role = Role::parse(role).ok_or_else(|| error(SeedErrorKind::InvalidRole, admin::INVALID_ROLE))?;
     let email = parse_email(email)?;
-    let internal = |e: crate::store::StoreError| error(SeedErrorKind::Internal, e.to_string());
     let user = app
         .store
         .user_by_email(email.as_str())
         .await
-        .map_err(internal)?
+        .map_err(|e| from_app_error(e.into()))?
         .ok_or_else(|| error(SeedErrorKind::UnknownUser, format!("no user with email {email}")))?;
-    let now = crate::clock::format_timestamp(app.clock.now());
-    let updated = app
-        .store
-        .set_role(user.id, role, &now)
+    let updated = admin::set_role(app, Actor::Operator, user.id, role)
         .await
-        .map_err(internal)?
-        .ok_or_else(|| error(SeedErrorKind::UnknownUser, format!("no user with email {email}")))?;
+        .map_err(from_app_error)?;
     Ok(json!({
-        "message": format!("Updated {email}: role {} -> {}", user.role.as_str(), role.as_str()),
+        "message": format!("Updated {email}: role {} -> {}", user.role.as_str(), updated.role.as_str()),
         "user": UserView::from(&updated),
     }))
 }

@@ -5,7 +5,7 @@ mod support;
 
 use lambda_http::http::Method;
 use serde_json::{json, Value};
-use shared::domain::users::Role;
+use shared::model::Role;
 use support::{AuditCapture, Call, TestApp, PASSWORD};
 
 /// An org (id 1) owned by `owner`, with an org admin, a member, a second member (`target`), a

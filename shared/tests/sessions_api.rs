@@ -7,7 +7,7 @@ use chrono::Duration;
 use lambda_http::http::Method;
 use lambda_http::Body;
 use serde_json::{json, Value};
-use shared::domain::users::Role;
+use shared::model::Role;
 use support::{AuditCapture, Call, Reply, TestApp, PASSWORD};
 
 const REFRESH: &str = "/api/v1/auth/refresh";

@@ -4,7 +4,7 @@ mod support;
 
 use lambda_http::http::Method;
 use serde_json::json;
-use shared::domain::users::Role;
+use shared::model::Role;
 use support::{AuditCapture, TestApp, PASSWORD};
 
 /// An app with an admin (id 1, the first user), a moderator (2), a user (3) and a target (4).

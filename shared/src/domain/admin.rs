@@ -3,33 +3,21 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
-use crate::domain::auth::Caller;
-use crate::domain::invites::InviteStatus;
-use crate::domain::orgs::OrgRole;
+use crate::domain::access::require;
 use crate::domain::sessions;
-use crate::domain::users::{self, Registration, Role, User};
+use crate::domain::users;
 use crate::error::AppError;
+use crate::model::InviteStatus;
+use crate::model::{Actor, Caller, OrgRole, Registration, Role, User};
 use crate::store::UserCursor;
 use crate::App;
 
-pub const USER_NOT_FOUND: &str = "User not found";
-pub const INVALID_ROLE: &str = "Invalid role. Must be one of: ['admin', 'moderator', 'user']";
-
-/// 403 unless the caller holds one of `roles`.
-pub fn require(caller: &Caller, roles: &[Role]) -> Result<(), AppError> {
-    if roles.contains(&caller.user.role) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden("Insufficient permissions".into()))
-    }
-}
-
 fn not_found() -> AppError {
-    AppError::NotFound(USER_NOT_FOUND.into())
+    AppError::UserNotFound
 }
 
-fn refuse_self(caller: &Caller, id: i64, action: &str) -> Result<(), AppError> {
-    if caller.user.id == id {
+fn refuse_self(actor: Actor, id: i64, action: &str) -> Result<(), AppError> {
+    if actor.user_id() == Some(id) {
         return Err(AppError::BadRequest(format!(
             "Cannot {action} your own account. Ask another admin."
         )));
@@ -37,8 +25,12 @@ fn refuse_self(caller: &Caller, id: i64, action: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-fn audit(event: &str, caller: &Caller, target: i64) -> AuditEvent {
-    AuditEvent::new(event).actor_id(caller.user.id).target("user", target)
+fn audit(event: &str, actor: Actor, target: i64) -> AuditEvent {
+    let event = AuditEvent::new(event).target("user", target);
+    match actor {
+        Actor::User(caller) => event.actor_id(caller.user.id),
+        Actor::Operator => event.actor_type("cli"),
+    }
 }
 
 /// `GET /auth/users`: admins and moderators, newest first, one page at a time.
@@ -54,10 +46,13 @@ pub async fn list(
 
 /// `POST /auth/users`: admins create accounts whether or not registration is open; no
 /// verification mail, no sign-in.
-pub async fn create(app: &App, caller: &Caller, registration: Registration) -> Result<User, AppError> {
-    require(caller, &[Role::Admin])?;
+/// The operator creates test accounts the same way through the admin CLI.
+pub async fn create(app: &App, actor: Actor<'_>, registration: Registration) -> Result<User, AppError> {
+    if let Actor::User(caller) = actor {
+        require(caller, &[Role::Admin])?;
+    }
     let user = users::create_user(app, registration, false).await?;
-    audit("auth.user_created", caller, user.id).emit(app.clock.now());
+    audit("auth.user_created", actor, user.id).emit(app.clock.now());
     Ok(user)
 }
 
@@ -89,7 +84,7 @@ pub async fn update_full_name(
         .set_full_name(id, &full_name, &format_timestamp(now))
         .await?
         .ok_or_else(not_found)?;
-    audit("auth.user_updated", caller, id).emit(now);
+    audit("auth.user_updated", Actor::User(caller), id).emit(now);
     Ok(user)
 }
 
@@ -98,7 +93,7 @@ pub async fn update_full_name(
 pub async fn set_active(app: &App, caller: &Caller, id: i64, active: bool) -> Result<User, AppError> {
     require(caller, &[Role::Admin])?;
     if !active {
-        refuse_self(caller, id, "deactivate")?;
+        refuse_self(Actor::User(caller), id, "deactivate")?;
     }
     let now = app.clock.now();
     let user = app
@@ -112,15 +107,18 @@ pub async fn set_active(app: &App, caller: &Caller, id: i64, active: bool) -> Re
         sessions::revoke_all(app, caller.user.id, id, None).await?;
         "auth.user_deactivated"
     };
-    audit(event, caller, id).emit(now);
+    audit(event, Actor::User(caller), id).emit(now);
     Ok(user)
 }
 
-/// `PATCH /auth/users/{id}/role`: admins, never on themselves.
-pub async fn set_role(app: &App, caller: &Caller, id: i64, role: &str) -> Result<User, AppError> {
-    require(caller, &[Role::Admin])?;
-    let role = parse_role(role)?;
-    if caller.user.id == id {
+/// `PATCH /auth/users/{id}/role`: admins, never on themselves; and the operator through the
+/// admin CLI (`gatehouse auth promote-user`).
+pub async fn set_role(app: &App, actor: Actor<'_>, id: i64, role: &str) -> Result<User, AppError> {
+    if let Actor::User(caller) = actor {
+        require(caller, &[Role::Admin])?;
+    }
+    let role = Role::parse(role).ok_or(AppError::InvalidRole)?;
+    if actor.user_id() == Some(id) {
         return Err(AppError::BadRequest(
             "Cannot change your own role. Ask another admin.".into(),
         ));
@@ -131,14 +129,10 @@ pub async fn set_role(app: &App, caller: &Caller, id: i64, role: &str) -> Result
         .set_role(id, role, &format_timestamp(now))
         .await?
         .ok_or_else(not_found)?;
-    audit("auth.role_changed", caller, id)
+    audit("auth.role_changed", actor, id)
         .detail(format!("new_role={}", role.as_str()))
         .emit(now);
     Ok(user)
-}
-
-pub fn parse_role(role: &str) -> Result<Role, AppError> {
-    Role::parse(role).ok_or_else(|| AppError::BadRequest(INVALID_ROLE.into()))
 }
 
 /// `DELETE /auth/users/{id}`: admins, never themselves. Refused (409) while the user is the
@@ -147,7 +141,7 @@ pub fn parse_role(role: &str) -> Result<Role, AppError> {
 /// together, so a failure on the way leaves an account that can be deleted again.
 pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError> {
     require(caller, &[Role::Admin])?;
-    refuse_self(caller, id, "delete")?;
+    refuse_self(Actor::User(caller), id, "delete")?;
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
     let mut partitions = Vec::new();
     for membership in app.store.memberships_of(id).await? {
@@ -190,7 +184,7 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
     if !app.store.delete_user(&user).await? {
         return Err(not_found());
     }
-    audit("auth.user_deleted", caller, id).emit(app.clock.now());
+    audit("auth.user_deleted", Actor::User(caller), id).emit(app.clock.now());
     Ok(())
 }
 

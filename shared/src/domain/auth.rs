@@ -1,21 +1,14 @@
 //! Login, bearer-token authentication and logout.
 
 use crate::audit::AuditEvent;
-use crate::domain::email::Email;
 use crate::domain::one_time;
 use crate::domain::password;
-use crate::domain::sessions::{self, Origin, TokenPair};
-use crate::domain::tokens::AccessClaims;
-use crate::domain::users::User;
+use crate::domain::sessions;
 use crate::error::AppError;
+use crate::model::{Caller, Email, Origin, TokenPair};
 use crate::store::FailureCount;
 use crate::App;
-
-/// Who is calling, established from a valid bearer token.
-pub struct Caller {
-    pub user: User,
-    pub claims: AccessClaims,
-}
+use secrecy::SecretString;
 
 pub const ACCOUNT_LOCKED: &str =
     "Account temporarily locked due to too many failed login attempts. Please try again later.";
@@ -23,7 +16,7 @@ pub const ACCOUNT_LOCKED: &str =
 /// `POST /auth/token`: the password grant. Unknown emails and wrong passwords are one answer and
 /// cost one Argon2 verification each. Failures are counted per normalised email whether or not
 /// an account exists, so the lockout's 403 reveals nothing either.
-pub async fn login(app: &App, username: &str, password: String, origin: &Origin) -> Result<TokenPair, AppError> {
+pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
     let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
     // Anything that is not an email (of any length) is counted under its hash, which keeps the

@@ -3,94 +3,17 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
-use crate::domain::auth::Caller;
-use crate::domain::email::Email;
 use crate::domain::mail;
 use crate::domain::one_time;
-use crate::domain::orgs::{self, Membership, OrgRole};
-use crate::domain::users::User;
+use crate::domain::orgs;
 use crate::error::AppError;
+use crate::model::{AcceptanceMode, Caller, Email, Invite, InviteStatus, InviteView, Membership, OrgRole, User};
 use crate::store::{AcceptOutcome, AddMemberOutcome};
 use crate::App;
 use chrono::Duration;
-use serde::{Deserialize, Serialize};
 
 const INVITE_DAYS: i64 = 14;
 pub const INVALID_INVITE: &str = "Invalid or expired invite";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum InviteStatus {
-    Pending,
-    Accepted,
-}
-
-/// Who may redeem an invite token: `email` (default) the invited address only; `token` anyone
-/// holding it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum AcceptanceMode {
-    Email,
-    Token,
-}
-
-impl std::str::FromStr for AcceptanceMode {
-    type Err = String;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        match value {
-            "email" => Ok(AcceptanceMode::Email),
-            "token" => Ok(AcceptanceMode::Token),
-            other => Err(format!("unknown mode {other:?}; use \"email\" or \"token\"")),
-        }
-    }
-}
-
-/// The stored invite.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Invite {
-    pub id: i64,
-    pub organization_id: i64,
-    pub email: String,
-    pub role: OrgRole,
-    pub status: InviteStatus,
-    pub invited_by: i64,
-    pub created_at: String,
-    pub expires_at_iso: String,
-    /// Epoch seconds; the invite is void from then on.
-    pub expires_epoch: i64,
-    /// SHA-256 of the token, while pending.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_hash: Option<String>,
-}
-
-/// `InviteResponse`; `token` only in the answer that creates a pending invite.
-#[derive(Debug, Serialize)]
-pub struct InviteView {
-    pub id: i64,
-    pub organization_id: i64,
-    pub email: String,
-    pub role: OrgRole,
-    pub status: InviteStatus,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    pub created_at: String,
-    pub expires_at: String,
-}
-
-impl InviteView {
-    fn of(invite: &Invite, token: Option<String>) -> Self {
-        InviteView {
-            id: invite.id,
-            organization_id: invite.organization_id,
-            email: invite.email.clone(),
-            role: invite.role,
-            status: invite.status,
-            token,
-            created_at: invite.created_at.clone(),
-            expires_at: invite.expires_at_iso.clone(),
-        }
-    }
-}
 
 /// `POST /orgs/{id}/invites`: org admins and the owner, at most at their own rank.
 pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role: &str) -> Result<InviteView, AppError> {

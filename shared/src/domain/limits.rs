@@ -3,8 +3,8 @@
 //! no window of that length ever holds more than `max` grants, across every Lambda instance.
 //! Refused requests take nothing.
 
-use crate::config::RateLimit;
 use crate::error::AppError;
+use crate::model::RateLimit;
 use crate::App;
 use std::collections::HashMap;
 

@@ -3,20 +3,10 @@
 //! a token, and tokens never reach a log line).
 
 use crate::clock::format_timestamp;
+use crate::model::OutboxMessage;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 const OUTBOX_RETENTION_HOURS: i64 = 24;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct OutboxMessage {
-    pub id: String,
-    pub to: String,
-    pub subject: String,
-    pub body: String,
-    pub created_at: String,
-    pub expires_at: i64,
-}
 
 pub fn compose(to: &str, subject: &str, body: String, now: DateTime<Utc>) -> OutboxMessage {
     OutboxMessage {

@@ -1,8 +1,8 @@
 //! The rules: what registration, login and authentication mean, independent of HTTP and DynamoDB.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
-pub mod email;
 pub mod invites;
 pub mod limits;
 pub mod mail;

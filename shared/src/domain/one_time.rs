@@ -1,29 +1,9 @@
 //! One-time tokens (password reset, email verification): 256 random bits, URL-safe; only their
 //! SHA-256 is stored, and the user record points at the one live token of each purpose.
 
+use crate::model::{OneTimeToken, Purpose};
 use base64ct::{Base64UrlUnpadded, Encoding};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Purpose {
-    PasswordReset,
-    EmailVerification,
-}
-
-/// What the table keeps of a token: never the token itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct OneTimeToken {
-    pub hash: String,
-    pub purpose: Purpose,
-    pub user_id: i64,
-    /// The account's email when the token was issued (a reset also clears its lockout).
-    pub email: String,
-    pub created_at: String,
-    /// Epoch seconds; the token is void from then on, whatever DynamoDB's TTL has done.
-    pub expires_at: i64,
-}
 
 pub struct Issued {
     /// The token to send to the user; it exists only in the message.

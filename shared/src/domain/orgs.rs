@@ -3,86 +3,19 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
-use crate::domain::admin::USER_NOT_FOUND;
-use crate::domain::auth::Caller;
-use crate::domain::users::{Role, User};
+use crate::domain::access::require;
 use crate::error::AppError;
+use crate::model::{
+    Caller, MemberDetail, Membership, NewOrg, Org, OrgDescription, OrgName, OrgRole, Role, User, UserMembership,
+};
 use crate::store::{AddMemberOutcome, MemberChange};
 use crate::App;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub const INSUFFICIENT: &str = "Insufficient organization permissions";
 pub const NOT_FOUND: &str = "Organization not found";
 pub const MEMBER_NOT_FOUND: &str = "Member not found";
 pub const OWNER_NOT_GRANTABLE: &str = "Role 'owner' cannot be granted; use transfer-ownership";
-const MAX_NAME_CHARS: usize = 200;
-const MAX_SLUG_CHARS: usize = 63;
-const MAX_DESCRIPTION_CHARS: usize = 2000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OrgRole {
-    Member,
-    Admin,
-    Owner,
-}
-
-impl OrgRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrgRole::Member => "member",
-            OrgRole::Admin => "admin",
-            OrgRole::Owner => "owner",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<OrgRole> {
-        [OrgRole::Member, OrgRole::Admin, OrgRole::Owner]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-}
-
-/// `OrgResponse`, also the stored record.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Org {
-    pub name: String,
-    pub slug: String,
-    pub description: Option<String>,
-    pub is_active: bool,
-    pub id: i64,
-    pub created_at: String,
-    pub updated_at: Option<String>,
-}
-
-/// `MemberResponse`, also the stored record.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Membership {
-    pub id: i64,
-    pub organization_id: i64,
-    pub user_id: i64,
-    pub role: OrgRole,
-    pub joined_at: String,
-}
-
-/// `MemberDetailResponse`.
-#[derive(Debug, Serialize)]
-pub struct MemberDetail {
-    pub user_id: i64,
-    pub email: Option<String>,
-    pub full_name: Option<String>,
-    pub role: OrgRole,
-    pub joined_at: String,
-}
-
-/// `UserMembershipResponse`.
-#[derive(Debug, Serialize)]
-pub struct UserMembership {
-    pub user_id: i64,
-    pub org_name: String,
-    pub org_slug: String,
-    pub role: OrgRole,
-}
 
 /// The caller's standing in an org they belong to.
 pub struct Access {
@@ -121,49 +54,13 @@ pub fn grantable_role(text: &str, granter: OrgRole) -> Result<OrgRole, AppError>
     Ok(role)
 }
 
-pub struct NewOrg {
-    pub name: String,
-    pub slug: String,
-    pub description: Option<String>,
-    pub is_active: bool,
-}
-
-pub fn check_slug(slug: &str) -> Result<(), AppError> {
-    let valid = !slug.is_empty()
-        && slug.len() <= MAX_SLUG_CHARS
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !slug.starts_with('-')
-        && !slug.ends_with('-');
-    if valid {
-        Ok(())
-    } else {
-        Err(AppError::BadRequest(
-            "Invalid slug format. Must be lowercase alphanumeric with hyphens, cannot start or end with a hyphen."
-                .into(),
-        ))
-    }
-}
-
-/// Length limits the system we replace lacked: `Some(problem)` names the field and the limit.
-pub fn too_long(name: &str, description: Option<&str>) -> Option<(&'static str, usize)> {
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Some(("name", MAX_NAME_CHARS));
-    }
-    description
-        .filter(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
-        .map(|_| ("description", MAX_DESCRIPTION_CHARS))
-}
-
 /// `POST /orgs`: the creator becomes the owner; org, slug guard and membership are one write.
 pub async fn create(app: &App, caller: &Caller, new: NewOrg) -> Result<Org, AppError> {
-    check_slug(&new.slug)?;
     let now = format_timestamp(app.clock.now());
     let org = Org {
-        name: new.name,
-        slug: new.slug,
-        description: new.description,
+        name: new.name.into_inner(),
+        slug: new.slug.into_inner(),
+        description: new.description.map(OrgDescription::into_inner),
         is_active: new.is_active,
         id: app.store.next_id("org").await?,
         created_at: now.clone(),
@@ -195,13 +92,13 @@ pub async fn mine(app: &App, caller: &Caller) -> Result<Vec<Org>, AppError> {
 
 /// `GET /orgs/all`: global admins only.
 pub async fn all(app: &App, caller: &Caller) -> Result<Vec<Org>, AppError> {
-    crate::domain::admin::require(caller, &[Role::Admin])?;
+    require(caller, &[Role::Admin])?;
     Ok(app.store.all_orgs().await?)
 }
 
 /// `GET /orgs/memberships`: global admins only; every membership with its org's name.
 pub async fn all_memberships(app: &App, caller: &Caller) -> Result<Vec<UserMembership>, AppError> {
-    crate::domain::admin::require(caller, &[Role::Admin])?;
+    require(caller, &[Role::Admin])?;
     let mut out = Vec::new();
     for org in app.store.all_orgs().await? {
         for m in app.store.org_partition(org.id).await?.members {
@@ -221,8 +118,8 @@ pub async fn update(
     app: &App,
     caller: &Caller,
     org_id: i64,
-    name: Option<String>,
-    description: Option<String>,
+    name: Option<OrgName>,
+    description: Option<OrgDescription>,
 ) -> Result<Org, AppError> {
     access(app, caller, org_id, OrgRole::Admin).await?;
     if name.is_none() && description.is_none() {
@@ -231,7 +128,12 @@ pub async fn update(
     let now = app.clock.now();
     let org = app
         .store
-        .update_org(org_id, name.as_deref(), description.as_deref(), &format_timestamp(now))
+        .update_org(
+            org_id,
+            name.map(OrgName::into_inner).as_deref(),
+            description.map(OrgDescription::into_inner).as_deref(),
+            &format_timestamp(now),
+        )
         .await?
         .ok_or_else(|| AppError::NotFound(NOT_FOUND.into()))?;
     AuditEvent::new("auth.org_updated")
@@ -336,7 +238,7 @@ async fn add_one(
 fn refusal(outcome: AddMemberOutcome) -> AppError {
     match outcome {
         AddMemberOutcome::AlreadyMember => AppError::BadRequest("User is already a member of this organization".into()),
-        AddMemberOutcome::UnknownUser => AppError::NotFound(USER_NOT_FOUND.into()),
+        AddMemberOutcome::UnknownUser => AppError::UserNotFound,
         AddMemberOutcome::Added | AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => {
             AppError::NotFound(NOT_FOUND.into())
         }

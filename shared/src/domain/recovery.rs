@@ -2,13 +2,12 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
-use crate::domain::email::Email;
-use crate::domain::mail::{self, OutboxMessage};
-use crate::domain::one_time::{self, OneTimeToken, Purpose};
+use crate::domain::mail;
+use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::sessions;
-use crate::domain::users::User;
 use crate::error::AppError;
+use crate::model::{Email, OneTimeToken, OutboxMessage, Password, Purpose, User};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 
@@ -90,9 +89,9 @@ async fn live_token(app: &App, secret: &str, purpose: Purpose) -> Result<OneTime
 
 /// `POST /auth/password-reset/confirm`: sets the password, consumes the token exactly once, ends
 /// every access token issued before, and lifts the email's lockout.
-pub async fn confirm_password_reset(app: &App, secret: &str, new_password: String) -> Result<(), AppError> {
+pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Password) -> Result<(), AppError> {
     let token = live_token(app, secret, Purpose::PasswordReset).await?;
-    let hashed = password::hash(new_password).await;
+    let hashed = password::hash(&new_password).await;
     let now = app.clock.now();
     // Tokens issued in this very millisecond may predate the reset, so they end too.
     let tokens_valid_after_ms = now.timestamp_millis() + 1;

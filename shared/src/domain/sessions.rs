@@ -9,81 +9,15 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::one_time;
-use crate::domain::tokens::AccessClaims;
-use crate::domain::users::User;
 use crate::error::AppError;
+use crate::model::{AccessClaims, Origin, RefreshRecord, Session, SessionView, TokenPair, User};
 use crate::App;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 pub const INVALID_REFRESH: &str = "Invalid refresh token";
-
-/// The stored session (refresh-token family).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Session {
-    pub id: String,
-    pub user_id: i64,
-    pub source: String,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    /// Epoch seconds: the current refresh token's expiry (renewed by each rotation).
-    pub expires_at: i64,
-    pub revoked: bool,
-    pub salt: String,
-    /// Which token of the family is current.
-    pub generation: i64,
-    /// When the current generation was issued (epoch ms): the grace window runs from here.
-    pub rotated_at_ms: i64,
-}
-
-impl Session {
-    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
-        !self.revoked && self.expires_at > now.timestamp()
-    }
-}
-
-/// What the table keeps of a refresh token: its hash, its family and generation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RefreshRecord {
-    pub hash: String,
-    pub user_id: i64,
-    pub session_id: String,
-    pub generation: i64,
-    pub expires_at: i64,
-}
-
-/// `SessionResponse`.
-#[derive(Debug, Serialize)]
-pub struct SessionView {
-    pub id: String,
-    pub source: String,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub expires_at: String,
-    pub is_current: bool,
-}
-
-/// A fresh access token and the family's current refresh token.
-pub struct TokenPair {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub session_id: String,
-    pub user: User,
-}
-
-/// Where a login comes from, for the session list.
-#[derive(Default, Clone)]
-pub struct Origin {
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-}
 
 fn refresh_token(app: &App, salt: &str, generation: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(app.settings.secret_bytes()).expect("HMAC takes any key length");

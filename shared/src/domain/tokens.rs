@@ -2,42 +2,10 @@
 //! injectable clock.
 
 use crate::config::Settings;
-use crate::domain::users::{Role, User};
+use crate::model::{AccessClaims, User};
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use uuid::{NoContext, Timestamp, Uuid};
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct AccessClaims {
-    /// The user id, as a string (RFC 7519).
-    pub sub: String,
-    pub role: Role,
-    /// A UUIDv7: besides naming the token for revocation, it records the issue time to the
-    /// millisecond, which `tokens_valid_after` needs (`iat` has whole seconds only).
-    pub jti: String,
-    /// The session (refresh-token family) the token belongs to.
-    pub sid: String,
-    pub iat: i64,
-    pub exp: i64,
-    pub iss: String,
-    pub aud: String,
-}
-
-impl AccessClaims {
-    pub fn user_id(&self) -> Option<i64> {
-        self.sub.parse().ok()
-    }
-
-    /// The issue time in epoch milliseconds, from the UUIDv7 `jti`.
-    pub fn issued_at_ms(&self) -> Option<i64> {
-        let uuid = Uuid::parse_str(&self.jti).ok()?;
-        let (secs, nanos) = uuid.get_timestamp()?.to_unix();
-        i64::try_from(secs)
-            .ok()
-            .map(|s| s * 1000 + i64::from(nanos / 1_000_000))
-    }
-}
 
 pub struct TokenKeys {
     encoding: EncodingKey,

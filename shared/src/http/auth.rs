@@ -5,21 +5,19 @@ use super::{
     origin, source_ip, Fields, Matched, Router,
 };
 use crate::domain::auth;
-use crate::domain::email::Email;
 use crate::domain::invites;
 use crate::domain::limits::{self, Route};
-use crate::domain::password;
 use crate::domain::recovery::{self, Resend};
-use crate::domain::sessions::{self, TokenPair};
-use crate::domain::users::{self, Registration, UserView};
+use crate::domain::sessions;
+use crate::domain::users;
 use crate::error::{AppError, FieldError};
+use crate::model::{Email, FullName, Password, Registration, TokenPair, UserView};
 use crate::App;
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
+use secrecy::SecretString;
 use serde_json::json;
 use std::sync::LazyLock;
-
-const MAX_FULL_NAME_CHARS: usize = 255;
 
 #[derive(Clone, Copy)]
 pub enum AuthRoute {
@@ -121,15 +119,11 @@ pub(super) fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
     }
 }
 
-fn new_password_field(fields: &mut Fields, name: &str) -> Option<String> {
+fn new_password_field(fields: &mut Fields, name: &str) -> Option<Password> {
     let candidate = fields.required_str(name)?;
-    match password::check_policy(&candidate, name) {
-        Ok(()) => Some(candidate),
-        Err(problem) => {
-            fields.reject(problem);
-            None
-        }
-    }
+    Password::parse(candidate, name)
+        .map_err(|problem| fields.reject(problem))
+        .ok()
 }
 
 fn detail_ok(message: &str) -> Result<Response<Body>, AppError> {
@@ -141,20 +135,12 @@ pub(super) fn registration(req: &Request) -> Result<Registration, AppError> {
     let mut fields = json_object(req)?;
     let email = email_field(&mut fields, "email");
     let new_password = new_password_field(&mut fields, "password");
-    let full_name = fields.optional_str("full_name");
-    if full_name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_FULL_NAME_CHARS)
-    {
-        fields.reject(
-            FieldError::new(
-                "string_too_long",
-                &["body", "full_name"],
-                format!("String should have at most {MAX_FULL_NAME_CHARS} characters"),
-            )
-            .with_ctx(json!({ "max_length": MAX_FULL_NAME_CHARS })),
-        );
-    }
+    let full_name = fields.optional_str("full_name").and_then(|raw| {
+        FullName::parse(&raw, &["body", "full_name"])
+            .map_err(|problem| fields.reject(problem))
+            .ok()
+            .flatten()
+    });
     fields.finish()?;
     let (Some(email), Some(password)) = (email, new_password) else {
         unreachable!("finish() reports missing fields");
@@ -162,7 +148,7 @@ pub(super) fn registration(req: &Request) -> Result<Registration, AppError> {
     Ok(Registration {
         email,
         password,
-        full_name: full_name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        full_name,
     })
 }
 
@@ -201,7 +187,7 @@ async fn token(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
     let (Some(username), Some(password)) = (username, password) else {
         unreachable!("finish() reports missing fields");
     };
-    let pair = auth::login(app, &username, password, &origin(req)).await?;
+    let pair = auth::login(app, &username, SecretString::from(password), &origin(req)).await?;
     Ok(token_response(app, &pair))
 }
 

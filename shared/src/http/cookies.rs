@@ -2,7 +2,7 @@
 //! Path=/), `<project>_refresh` the refresh token (HttpOnly, SameSite=Strict, Path=/api/v1/auth);
 //! both `Secure` unless `APP_ENV=dev`. A bearer header, when present, wins over the cookie.
 
-use crate::domain::sessions::TokenPair;
+use crate::model::TokenPair;
 use crate::App;
 use lambda_http::http::header::{HeaderValue, COOKIE, SET_COOKIE};
 use lambda_http::{Body, Request, Response};

@@ -11,8 +11,8 @@ pub mod users;
 pub use request::{bearer_token, client_address, form_fields, json_object, source_ip, Fields};
 pub use router::{Matched, Router};
 
-use crate::domain::auth::Caller;
 use crate::error::{AppError, FieldError};
+use crate::model::Caller;
 use crate::App;
 use lambda_http::http::{header, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -42,6 +42,8 @@ pub fn error_response(error: &AppError) -> Response<Body> {
     match error {
         AppError::Validation(errors) => json_response(StatusCode::UNPROCESSABLE_ENTITY, &json!({ "detail": errors })),
         AppError::BadRequest(m) => detail(StatusCode::BAD_REQUEST, m),
+        AppError::EmailTaken | AppError::InvalidRole => detail(StatusCode::BAD_REQUEST, &error.to_string()),
+        AppError::UserNotFound => detail(StatusCode::NOT_FOUND, &error.to_string()),
         AppError::RefreshRejected(m) => detail(StatusCode::UNAUTHORIZED, m),
         AppError::Unauthenticated | AppError::InvalidCredentials => {
             with_bearer_challenge(detail(StatusCode::UNAUTHORIZED, &error.to_string()))
@@ -76,8 +78,8 @@ pub async fn caller(app: &App, req: &Request) -> Result<Caller, AppError> {
 }
 
 /// The client's user agent and address, for the session list.
-pub fn origin(req: &Request) -> crate::domain::sessions::Origin {
-    crate::domain::sessions::Origin {
+pub fn origin(req: &Request) -> crate::model::Origin {
+    crate::model::Origin {
         user_agent: req
             .headers()
             .get(lambda_http::http::header::USER_AGENT)

@@ -4,9 +4,10 @@ use super::auth::email_field;
 use super::{
     caller, error_response, integer, json_object, json_response, no_content, not_found, query_param, Matched, Router,
 };
-use crate::domain::auth::Caller;
 use crate::domain::{invites, orgs};
 use crate::error::{AppError, FieldError};
+use crate::model::names::INVALID_SLUG;
+use crate::model::{Caller, NewOrg, OrgDescription, OrgName, Slug};
 use crate::App;
 use lambda_http::http::{header, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -105,17 +106,28 @@ async fn dispatch(
         OrgsRoute::Mine => ok(&orgs::mine(app, caller).await?),
         OrgsRoute::All => ok(&orgs::all(app, caller).await?),
         OrgsRoute::Memberships => ok(&orgs::all_memberships(app, caller).await?),
-        OrgsRoute::Get => ok(&orgs::access(app, caller, param("org_id")?, orgs::OrgRole::Member)
-            .await?
-            .org),
+        OrgsRoute::Get => ok(
+            &orgs::access(app, caller, param("org_id")?, crate::model::OrgRole::Member)
+                .await?
+                .org,
+        ),
         OrgsRoute::Update => {
             let org_id = param("org_id")?;
-            let name = query_param(req, "name");
-            let description = query_param(req, "description");
-            if let Some((field, max)) = orgs::too_long(name.as_deref().unwrap_or_default(), description.as_deref()) {
-                return Err(too_long("query", field, max));
+            let name = query_param(req, "name")
+                .map(|raw| OrgName::parse(&raw, &["query", "name"]))
+                .transpose();
+            let description = query_param(req, "description")
+                .map(|raw| OrgDescription::parse(raw, &["query", "description"]))
+                .transpose();
+            let errors: Vec<FieldError> = [name.as_ref().err(), description.as_ref().err()]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect();
+            match (name, description) {
+                (Ok(name), Ok(description)) => ok(&orgs::update(app, caller, org_id, name, description).await?),
+                _ => Err(AppError::Validation(errors)),
             }
-            ok(&orgs::update(app, caller, org_id, name, description).await?)
         }
         OrgsRoute::Delete => {
             orgs::delete(app, caller, param("org_id")?).await?;
@@ -204,51 +216,29 @@ fn ok<T: serde::Serialize>(body: &T) -> Result<Response<Body>, AppError> {
     Ok(json_response(StatusCode::OK, body))
 }
 
-fn too_long(location: &str, field: &str, max: usize) -> AppError {
-    AppError::validation(
-        FieldError::new(
-            "string_too_long",
-            &[location, field],
-            format!("String should have at most {max} characters"),
-        )
-        .with_ctx(json!({ "max_length": max })),
-    )
-}
-
-fn new_org(req: &Request) -> Result<orgs::NewOrg, AppError> {
+fn new_org(req: &Request) -> Result<NewOrg, AppError> {
     let mut fields = json_object(req)?;
     let name = fields.required_str("name");
     let slug = fields.required_str("slug");
     let description = fields.optional_str("description");
     let is_active = fields.optional_bool("is_active").unwrap_or(true);
-    if let Some(name) = &name {
-        if name.trim().is_empty() {
-            fields.reject(
-                FieldError::new(
-                    "string_too_short",
-                    &["body", "name"],
-                    "String should have at least 1 character",
-                )
-                .with_ctx(json!({ "min_length": 1 })),
-            );
-        }
-        if let Some((field, max)) = orgs::too_long(name, description.as_deref()) {
-            fields.reject(
-                FieldError::new(
-                    "string_too_long",
-                    &["body", field],
-                    format!("String should have at most {max} characters"),
-                )
-                .with_ctx(json!({ "max_length": max })),
-            );
-        }
-    }
+    let name = name.and_then(|raw| {
+        OrgName::parse(&raw, &["body", "name"])
+            .map_err(|e| fields.reject(e))
+            .ok()
+    });
+    let description = description.and_then(|raw| {
+        OrgDescription::parse(raw, &["body", "description"])
+            .map_err(|e| fields.reject(e))
+            .ok()
+    });
     fields.finish()?;
     let (Some(name), Some(slug)) = (name, slug) else {
         unreachable!("finish() reports missing fields");
     };
-    Ok(orgs::NewOrg {
-        name: name.trim().to_string(),
+    let slug = Slug::parse(&slug).ok_or_else(|| AppError::BadRequest(INVALID_SLUG.into()))?;
+    Ok(NewOrg {
+        name,
         slug,
         description,
         is_active,

@@ -4,8 +4,8 @@ use super::{
     caller, error_response, integer, json_object, json_response, no_content, not_found, query_param, Matched, Router,
 };
 use crate::domain::admin;
-use crate::domain::users::{User, UserView};
 use crate::error::{AppError, FieldError};
+use crate::model::{Actor, User, UserView};
 use crate::store::UserCursor;
 use crate::App;
 use lambda_http::http::{header, Method, StatusCode};
@@ -87,7 +87,7 @@ async fn dispatch(
         UsersRoute::List => list(app, req, &caller).await,
         UsersRoute::Create => {
             let registration = super::auth::registration(req)?;
-            let user = admin::create(app, &caller, registration).await?;
+            let user = admin::create(app, Actor::User(&caller), registration).await?;
             Ok(json_response(StatusCode::CREATED, &UserView::from(&user)))
         }
         UsersRoute::Get => Ok(view(&admin::get(app, &caller, id()?).await?)),
@@ -104,7 +104,7 @@ async fn dispatch(
             let role = fields.required_str("role");
             fields.finish()?;
             let role = role.expect("finish() reports a missing role");
-            Ok(view(&admin::set_role(app, &caller, id, &role).await?))
+            Ok(view(&admin::set_role(app, Actor::User(&caller), id, &role).await?))
         }
         UsersRoute::Delete => {
             admin::delete(app, &caller, id()?).await?;
@@ -124,7 +124,7 @@ async fn dispatch(
     }
 }
 
-async fn list(app: &App, req: &Request, caller: &crate::domain::auth::Caller) -> Result<Response<Body>, AppError> {
+async fn list(app: &App, req: &Request, caller: &crate::model::Caller) -> Result<Response<Body>, AppError> {
     let limit = match query_param(req, "limit") {
         None => DEFAULT_PAGE,
         Some(raw) => integer(&raw, "query", "limit")?,

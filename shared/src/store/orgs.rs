@@ -7,10 +7,9 @@ use super::users::user_key;
 use super::{
     failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
 };
-use crate::domain::invites::Invite;
-use crate::domain::mail::OutboxMessage;
-use crate::domain::orgs::{Membership, Org, OrgRole};
-use crate::domain::users::User;
+use crate::model::Invite;
+use crate::model::OutboxMessage;
+use crate::model::{Membership, Org, OrgRole, User};
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Get, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
     TransactGetItem, TransactWriteItem, Update,

@@ -4,8 +4,7 @@
 use super::tokens::put;
 use super::users::user_key;
 use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY};
-use crate::domain::sessions::{RefreshRecord, Session};
-use crate::domain::users::User;
+use crate::model::{RefreshRecord, Session, User};
 use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem, Update};
 
 pub(crate) fn session_key(user_id: i64, session_id: &str) -> Item {

@@ -2,8 +2,8 @@
 
 use super::users::user_key;
 use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY, TTL_ATTRIBUTE};
-use crate::domain::mail::OutboxMessage;
-use crate::domain::one_time::{OneTimeToken, Purpose};
+use crate::model::OutboxMessage;
+use crate::model::{OneTimeToken, Purpose};
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem, Update};
 
 const OUTBOX_PK: &str = "OUTBOX";

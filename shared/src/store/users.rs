@@ -1,9 +1,9 @@
 //! User items, the email guard that keeps emails unique, and the revoked-token (JTI) items.
 
 use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY};
-use crate::domain::mail::OutboxMessage;
-use crate::domain::one_time::OneTimeToken;
-use crate::domain::users::{Role, User};
+use crate::model::OneTimeToken;
+use crate::model::OutboxMessage;
+use crate::model::{Role, User};
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use base64ct::{Base64UrlUnpadded, Encoding};
 
@@ -152,7 +152,7 @@ impl Store {
         jti: &str,
         session_id: &str,
         now_epoch: i64,
-    ) -> Result<(Option<User>, bool, Option<crate::domain::sessions::Session>), StoreError> {
+    ) -> Result<(Option<User>, bool, Option<crate::model::Session>), StoreError> {
         let keys = vec![
             user_key(id),
             revoked_key(jti),

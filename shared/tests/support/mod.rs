@@ -372,14 +372,17 @@ impl TestApp {
 impl TestApp {
     /// A user written straight to the store with a shared password hash (so a test can make
     /// many without paying Argon2 for each) and a token issued for it: (id, token).
-    pub async fn quick_user(&self, email: &str, role: shared::domain::users::Role) -> (i64, String) {
+    pub async fn quick_user(&self, email: &str, role: shared::model::Role) -> (i64, String) {
         static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
         let hashed_password = HASH
-            .get_or_init(|| shared::domain::password::hash(PASSWORD.into()))
+            .get_or_init(|| async {
+                let password = shared::model::Password::parse(PASSWORD.into(), "password").unwrap();
+                shared::domain::password::hash(&password).await
+            })
             .await
             .clone();
         let id = self.app.store.next_id("user").await.unwrap();
-        let user = shared::domain::users::User {
+        let user = shared::model::User {
             id,
             email: email.to_string(),
             full_name: Some(format!("Quick {id}")),
@@ -398,7 +401,7 @@ impl TestApp {
             self.app.store.create_user(&user, false, None).await.unwrap(),
             shared::store::CreateUserOutcome::Created
         ));
-        let origin = shared::domain::sessions::Origin::default();
+        let origin = shared::model::Origin::default();
         let pair = shared::domain::sessions::start(&self.app, user, "test", &origin)
             .await
             .unwrap();

@@ -1,0 +1,29 @@
+//! Plain value types and parsed inputs: no I/O, and no dependency on any other module of the
+//! crate. Parse, don't validate: holding an `Email`, a `Password` or an `OrgName` means it was
+//! checked, so nothing downstream checks (or unwraps) again.
+
+pub mod caller;
+pub mod email;
+pub mod field_error;
+pub mod mail;
+pub mod names;
+pub mod org;
+pub mod password;
+pub mod roles;
+pub mod session;
+pub mod settings;
+pub mod token;
+pub mod user;
+
+pub use caller::{Actor, Caller};
+pub use email::Email;
+pub use field_error::FieldError;
+pub use mail::OutboxMessage;
+pub use names::{FullName, NewOrg, OrgDescription, OrgName, Slug};
+pub use org::{Invite, InviteStatus, InviteView, MemberDetail, Membership, Org, UserMembership};
+pub use password::Password;
+pub use roles::{OrgRole, Role};
+pub use session::{Origin, RefreshRecord, Session, SessionView, TokenPair};
+pub use settings::{AcceptanceMode, Mailer, RateLimit};
+pub use token::{AccessClaims, OneTimeToken, Purpose};
+pub use user::{Registration, User, UserView};

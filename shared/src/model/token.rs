@@ -1,0 +1,57 @@
+//! Access-token claims and one-time tokens (password reset, email verification). Only a one-time
+//! token's SHA-256 is ever stored.
+
+use super::roles::Role;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AccessClaims {
+    /// The user id, as a string (RFC 7519).
+    pub sub: String,
+    pub role: Role,
+    /// A UUIDv7: besides naming the token for revocation, it records the issue time to the
+    /// millisecond, which `tokens_valid_after` needs (`iat` has whole seconds only).
+    pub jti: String,
+    /// The session (refresh-token family) the token belongs to.
+    pub sid: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub aud: String,
+}
+
+impl AccessClaims {
+    pub fn user_id(&self) -> Option<i64> {
+        self.sub.parse().ok()
+    }
+
+    /// The issue time in epoch milliseconds, from the UUIDv7 `jti`.
+    pub fn issued_at_ms(&self) -> Option<i64> {
+        let uuid = Uuid::parse_str(&self.jti).ok()?;
+        let (secs, nanos) = uuid.get_timestamp()?.to_unix();
+        i64::try_from(secs)
+            .ok()
+            .map(|s| s * 1000 + i64::from(nanos / 1_000_000))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    PasswordReset,
+    EmailVerification,
+}
+
+/// What the table keeps of a token: never the token itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OneTimeToken {
+    pub hash: String,
+    pub purpose: Purpose,
+    pub user_id: i64,
+    /// The account's email when the token was issued (a reset also clears its lockout).
+    pub email: String,
+    pub created_at: String,
+    /// Epoch seconds; the token is void from then on, whatever DynamoDB's TTL has done.
+    pub expires_at: i64,
+}
