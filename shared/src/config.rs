@@ -1,7 +1,9 @@
 //! Typed settings, read once at start-up from the environment, with every default in one place.
 
 use crate::model::{AcceptanceMode, Mailer, RateLimit};
+use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
 use std::fmt::Display;
 use std::str::FromStr;
 
@@ -102,6 +104,24 @@ impl Settings {
     pub fn secret_bytes(&self) -> &[u8] {
         self.secret_key.expose_secret().as_bytes()
     }
+
+    /// A 32-byte key for one job, derived from `SECRET_KEY` with HKDF-SHA256 (RFC 5869) under
+    /// `label`, so that no two jobs share a key and none of them is the signing key itself.
+    pub fn derived_key(&self, label: &str) -> [u8; 32] {
+        hkdf_sha256(self.secret_bytes(), label.as_bytes())
+    }
+}
+
+/// HKDF-SHA256 with an empty salt, for one 32-byte output block (L = HashLen, so one round).
+fn hkdf_sha256(input_key: &[u8], info: &[u8]) -> [u8; 32] {
+    type HmacSha256 = Hmac<Sha256>;
+    let mut extract = <HmacSha256 as KeyInit>::new_from_slice(&[0u8; 32]).expect("HMAC takes any key length");
+    extract.update(input_key);
+    let pseudo_random_key = extract.finalize().into_bytes();
+    let mut expand = <HmacSha256 as KeyInit>::new_from_slice(&pseudo_random_key).expect("HMAC takes any key length");
+    expand.update(info);
+    expand.update(&[1]);
+    expand.finalize().into_bytes().into()
 }
 
 fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
@@ -272,6 +292,17 @@ mod tests {
             }
         );
         assert_eq!((s.lockout_attempts, s.lockout_minutes), (5, 15));
+    }
+
+    #[test]
+    fn hkdf_matches_rfc_5869_and_labels_give_distinct_keys() {
+        // RFC 5869 test case 3 (SHA-256, empty salt and info), first 32 bytes of its OKM.
+        let okm = hkdf_sha256(&[0x0b; 22], b"");
+        let hex: String = okm.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d");
+        let s = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).unwrap();
+        assert_ne!(s.derived_key("a"), s.derived_key("b"));
+        assert_ne!(&s.derived_key("a")[..], s.secret_bytes());
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub enum SeedCommand {
         #[serde(default = "default_domain")]
         domain: String,
     },
-    /// `count` users `<prefix>1@domain`, … (the next free numbers), sharing one password.
+    /// `count` users `<prefix>@domain`, `<prefix>1@domain`, … (the next free numbers), sharing one
+    /// password.
     CreateTestUsers {
         #[serde(default = "default_count")]
         count: u32,
@@ -275,7 +276,8 @@ async fn create_test_users(
     let password = password.unwrap_or_else(generated_password);
     check_password(&password)?;
     let mut created = Vec::new();
-    let mut next = 1;
+    // `<prefix>@`, then `<prefix>1@`, `<prefix>2@`, … as the system we replace numbers them.
+    let mut next = 0;
     for _ in 0..count {
         let (user, n) = create_next_free(app, prefix, domain, next, &password, |local| {
             Some(format!("Test User {local}"))

@@ -82,9 +82,9 @@ fn quick_start_cli_lines() {
         .collect();
     for email in [
         "admin@example.com",
+        "user@example.com",
         "user1@example.com",
         "user2@example.com",
-        "user3@example.com",
     ] {
         assert!(emails.contains(&email), "{email} in {emails:?}");
     }

@@ -10,6 +10,8 @@ use crate::store::FailureCount;
 use crate::App;
 use secrecy::SecretString;
 
+const USERNAME_HASH_LABEL: &str = "gatehouse username hash";
+
 pub const ACCOUNT_LOCKED: &str =
     "Account temporarily locked due to too many failed login attempts. Please try again later.";
 
@@ -19,10 +21,17 @@ pub const ACCOUNT_LOCKED: &str =
 pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
     let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
-    // Anything that is not an email (of any length) is counted under its hash, which keeps the
-    // item key short.
+    // Anything that is not an email (of any length) is counted under a keyed hash, which keeps
+    // the item key short and, since it also appears in the audit log, makes a password typed
+    // into the username field impossible to crack from the logs.
     let lockout_key = email.as_ref().map_or_else(
-        || format!("not-an-email:{}", one_time::hash(&username.trim().to_lowercase())),
+        || {
+            let key = app.settings.derived_key(USERNAME_HASH_LABEL);
+            format!(
+                "not-an-email:{}",
+                one_time::keyed_hash(&key, &username.trim().to_lowercase())
+            )
+        },
         |e| e.to_string(),
     );
     let attempts = app.settings.lockout_attempts;

@@ -111,6 +111,11 @@ pub async fn revoke(app: &App, caller: &Caller, org_id: i64, invite_id: i64) -> 
     if invite.status != InviteStatus::Pending || !app.store.revoke_invite(&invite, now).await? {
         return Err(not_found());
     }
+    AuditEvent::new("auth.invite_revoked")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("invite", invite_id)
+        .emit(app.clock.now());
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 use crate::model::{OneTimeToken, Purpose};
 use base64ct::{Base64UrlUnpadded, Encoding};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 pub struct Issued {
@@ -22,6 +23,14 @@ pub fn hash(secret: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// HMAC-SHA256 of `input` under `key`, in hex: a hash that cannot be reversed by guessing
+/// without the key.
+pub fn keyed_hash(key: &[u8], input: &str) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(input.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub fn issue(purpose: Purpose, user_id: i64, email: &str, created_at: String, expires_at: i64) -> Issued {
@@ -50,6 +59,16 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_ne!(a, b);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn keyed_hashes_depend_on_the_key() {
+        let plain = hash("Secret1234!");
+        let keyed = keyed_hash(b"key one", "Secret1234!");
+        assert_eq!(keyed.len(), 64);
+        assert_ne!(keyed, plain);
+        assert_ne!(keyed, keyed_hash(b"key two", "Secret1234!"));
+        assert_eq!(keyed, keyed_hash(b"key one", "Secret1234!"));
     }
 
     #[test]
