@@ -105,12 +105,12 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
         Err(e) => return error(SeedErrorKind::BadCommand, e.to_string()),
     };
     let result = match command {
-        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.store.table() })),
+        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.db.table() })),
         SeedCommand::CreateTable => app
-            .store
+            .db
             .ensure_table()
             .await
-            .map(|()| json!({ "table": app.store.table() }))
+            .map(|()| json!({ "table": app.db.table() }))
             .map_err(|e| error(SeedErrorKind::Internal, e.to_string())),
         SeedCommand::Outbox { to } => outbox(app, to).await,
         SeedCommand::CreateTestUser {
@@ -296,7 +296,7 @@ async fn list_users(app: &App) -> Result<Value, SeedReply> {
 async fn promote_user(app: &App, email: &str, role: &str) -> Result<Value, SeedReply> {
     let role = Role::parse(role).ok_or_else(|| error(SeedErrorKind::InvalidRole, admin::INVALID_ROLE))?;
     let email = parse_email(email)?;
-    let internal = |e: crate::store::StoreError| error(SeedErrorKind::Internal, e.to_string());
+    let internal = |e: crate::domain::ports::StoreError| error(SeedErrorKind::Internal, e.to_string());
     let user = app
         .store
         .user_by_email(email.as_str())

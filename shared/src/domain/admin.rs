@@ -6,10 +6,10 @@ use crate::clock::format_timestamp;
 use crate::domain::auth::Caller;
 use crate::domain::invites::InviteStatus;
 use crate::domain::orgs::OrgRole;
+use crate::domain::ports::UserCursor;
 use crate::domain::sessions;
 use crate::domain::users::{self, Registration, Role, User};
 use crate::error::AppError;
-use crate::store::UserCursor;
 use crate::App;
 
 pub const USER_NOT_FOUND: &str = "User not found";

@@ -4,11 +4,11 @@ use crate::audit::AuditEvent;
 use crate::domain::email::Email;
 use crate::domain::one_time;
 use crate::domain::password;
+use crate::domain::ports::FailureCount;
 use crate::domain::sessions::{self, Origin, TokenPair};
 use crate::domain::tokens::AccessClaims;
 use crate::domain::users::User;
 use crate::error::AppError;
-use crate::store::FailureCount;
 use crate::App;
 
 /// Who is calling, established from a valid bearer token.

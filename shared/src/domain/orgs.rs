@@ -5,9 +5,9 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::admin::USER_NOT_FOUND;
 use crate::domain::auth::Caller;
+use crate::domain::ports::{AddMemberOutcome, MemberChange};
 use crate::domain::users::{Role, User};
 use crate::error::AppError;
-use crate::store::{AddMemberOutcome, MemberChange};
 use crate::App;
 use serde::{Deserialize, Serialize};
 

@@ -4,9 +4,9 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::email::Email;
 use crate::domain::password;
+use crate::domain::ports::CreateUserOutcome;
 use crate::domain::{invites, mail, recovery};
 use crate::error::AppError;
-use crate::store::CreateUserOutcome;
 use crate::App;
 use serde::{Deserialize, Serialize};
 
