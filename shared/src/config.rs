@@ -16,7 +16,7 @@ const MIN_SECRET_BYTES: usize = 32;
 
 /// Every environment variable `Settings::from_lookup` reads (a unit test below holds it to that).
 /// `.env.example` and `template.yaml` list the same set, with the exceptions named in
-/// `shared/tests/deployment.rs`.
+/// `shared/tests/api/deployment.rs`.
 pub const SETTING_NAMES: &[&str] = &[
     "APP_ENV",
     "TABLE_NAME",

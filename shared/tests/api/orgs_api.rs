@@ -1,12 +1,10 @@
 //! Organizations (`functions/orgs`) and invites against DynamoDB Local: the authorization
 //! matrix, the rules the system we replace got wrong, concurrency, and clean deletion.
 
-mod support;
-
+use crate::support::{AuditCapture, Call, TestApp, PASSWORD};
 use lambda_http::http::Method;
 use serde_json::{json, Value};
 use shared::domain::users::Role;
-use support::{AuditCapture, Call, TestApp, PASSWORD};
 
 /// An org (id 1) owned by `owner`, with an org admin, a member, a second member (`target`), a
 /// pending invite (id 1); plus an outsider, a user to add (`spare`), and a global admin who is
