@@ -17,6 +17,38 @@ const KNOWN_PLACEHOLDERS: &[&str] = &[
 ];
 const MIN_SECRET_BYTES: usize = 32;
 
+/// Every environment variable `Settings::from_lookup` reads (a unit test below holds it to that).
+/// `.env.example` and `template.yaml` list the same set, with the exceptions named in
+/// `shared/tests/api/deployment.rs`.
+pub const SETTING_NAMES: &[&str] = &[
+    "APP_ENV",
+    "TABLE_NAME",
+    "SECRET_KEY",
+    "DYNAMODB_ENDPOINT",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "ACCESS_TOKEN_EXPIRE_MINUTES",
+    "REGISTRATION_ENABLED",
+    "PASSWORD_RESET_EXPIRE_MINUTES",
+    "EMAIL_VERIFICATION_EXPIRE_HOURS",
+    "RATE_LIMIT_LOGIN_MAX",
+    "RATE_LIMIT_LOGIN_WINDOW",
+    "RATE_LIMIT_REGISTER_MAX",
+    "RATE_LIMIT_REGISTER_WINDOW",
+    "RATE_LIMIT_RESET_MAX",
+    "RATE_LIMIT_RESET_WINDOW",
+    "RATE_LIMIT_RESEND_VERIFICATION_MAX",
+    "RATE_LIMIT_RESEND_VERIFICATION_WINDOW",
+    "ACCOUNT_LOCKOUT_ATTEMPTS",
+    "ACCOUNT_LOCKOUT_MINUTES",
+    "TRUST_PROXY_HEADERS",
+    "MAILER",
+    "INVITE_ACCEPTANCE_MODE",
+    "REFRESH_TOKEN_EXPIRE_DAYS",
+    "REFRESH_REUSE_GRACE_SECONDS",
+    "PROJECT_NAME",
+];
+
 #[derive(Debug)]
 pub struct Settings {
     pub app_env: String,
@@ -303,6 +335,28 @@ mod tests {
         let s = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).unwrap();
         assert_ne!(s.derived_key("a"), s.derived_key("b"));
         assert_ne!(&s.derived_key("a")[..], s.secret_bytes());
+    }
+
+    #[test]
+    fn setting_names_are_exactly_what_from_lookup_reads() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        // The two required settings given, so no early return skips the names after them.
+        let s = Settings::from_lookup(|key| {
+            asked.borrow_mut().insert(key.to_string());
+            match key {
+                "TABLE_NAME" => Some("t".to_string()),
+                "SECRET_KEY" => Some(STRONG.to_string()),
+                _ => None,
+            }
+        });
+        assert!(s.is_ok(), "{s:?}");
+        let listed: std::collections::BTreeSet<String> = SETTING_NAMES.iter().map(|n| n.to_string()).collect();
+        assert_eq!(listed.len(), SETTING_NAMES.len(), "SETTING_NAMES has a duplicate");
+        assert_eq!(
+            *asked.borrow(),
+            listed,
+            "SETTING_NAMES differs from the names from_lookup reads"
+        );
     }
 
     #[test]
