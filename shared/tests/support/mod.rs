@@ -73,21 +73,25 @@ async fn deliver(app: &App, call: Call) -> Reply {
     let under = |prefix: &str| {
         path == prefix || path.starts_with(&format!("{prefix}/")) || path.starts_with(&format!("{prefix}?"))
     };
-    let response = if under("/api/v1/auth/users") {
-        shared::http::users::handle(app, request).await
+    let router = if under("/api/v1/auth/users") {
+        shared::http::users::router(app.clone())
     } else if under("/api/v1/orgs") {
-        shared::http::orgs::handle(app, request).await
+        shared::http::orgs::router(app.clone())
     } else {
-        shared::http::auth::handle(app, request).await
+        shared::http::auth::router(app.clone())
     };
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).expect("every response is JSON"),
-        Body::Empty => Value::Null,
-        other => panic!("unexpected body {other:?}"),
+    let (parts, body) = shared::http::call(router, request).await.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("every response is JSON")
     };
-    Reply { status, headers, body }
+    Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
 }
 
 #[derive(Debug)]
