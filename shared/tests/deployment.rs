@@ -1,5 +1,5 @@
 //! `template.yaml` against the code: the same routes as cargo-lambda's router and each
-//! function's own router (nothing that works locally 404s in production, or the reverse), and the
+//! function's own router (the web function: every page and asset it serves) (nothing that works locally 404s in production, or the reverse), and the
 //! same table as the code's one definition.
 
 use serde_yaml::Value;
@@ -80,10 +80,12 @@ fn template_routes_equal_the_local_router() {
 #[test]
 fn every_function_route_reaches_its_function_and_no_deployed_route_is_dead() {
     let deployed = template_routes();
+    let web_paths = web::paths();
     let functions: Vec<(&str, Vec<&str>)> = vec![
         ("auth", shared::http::auth::ROUTER.routes().map(|(_, p)| p).collect()),
         ("users", shared::http::users::ROUTER.routes().map(|(_, p)| p).collect()),
         ("orgs", shared::http::orgs::ROUTER.routes().map(|(_, p)| p).collect()),
+        ("web", web_paths.iter().map(String::as_str).collect()),
     ];
     let mut used = BTreeSet::new();
     for (function, patterns) in &functions {
