@@ -10,6 +10,8 @@ function cell(row, text) {
   return td;
 }
 
+const SOURCES = { password: 'Sign-in', registration: 'Registration', refresh: 'Renewed sign-in' };
+
 function renderProfile(user) {
   document.getElementById('profile-email').textContent = user.email;
   document.getElementById('profile-name').textContent = user.full_name || '—';
@@ -32,7 +34,7 @@ async function loadSessions() {
   for (const session of result.body) {
     const row = document.createElement('tr');
     row.dataset.sessionId = session.id;
-    cell(row, session.is_current ? 'This browser' : session.source);
+    cell(row, session.is_current ? 'This browser' : SOURCES[session.source] || session.source);
     cell(row, session.user_agent || '—');
     cell(row, session.ip || '—');
     cell(row, formatTime(session.created_at));
@@ -43,7 +45,7 @@ async function loadSessions() {
       button.type = 'button';
       button.className = 'revoke';
       button.textContent = 'Revoke';
-      button.setAttribute('aria-label', `Revoke the session started ${formatTime(session.created_at)} (${session.source})`);
+      button.setAttribute('aria-label', `Revoke the session started ${formatTime(session.created_at)}`);
       button.addEventListener('click', () => revoke(session.id, button));
       action.append(button);
     }
