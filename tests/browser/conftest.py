@@ -149,3 +149,13 @@ def csp_violations(driver):
         for entry in driver.get_log("browser")
         if "Content Security Policy" in entry["message"] or "Refused to" in entry["message"]
     ]
+
+
+def pytest_unconfigure(config):
+    """The run's closing line, in the words of the other steps of `make test`."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    passed = len(reporter.stats.get("passed", []))
+    failed = len(reporter.stats.get("failed", [])) + len(reporter.stats.get("error", []))
+    print(f"browser: {passed} passed, {failed} failed")
