@@ -172,7 +172,8 @@ def test_invite_link_registers_a_new_account_that_joins(browser):
     css(browser, "#register-password").send_keys(PASSWORD)
     css(browser, "#register-form button").click()
     wait(browser, visible("#joined"))
-    assert name in css(browser, "#org-name").text
+    assert css(browser, "#org-name").text == name
+    assert css(browser, "#org-role").text == "member"
     screenshot(browser, "invite-register")
     members = request("GET", f"/api/v1/orgs/{org_id}/members", token=owner_token).json()
     assert len(members) == 2

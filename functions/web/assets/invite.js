@@ -2,27 +2,43 @@ import { takeToken, api, say, show, onSubmit, signIn } from './common.js';
 
 const token = takeToken();
 
-function joined(name, role) {
-  document.getElementById('org-name').textContent = name;
-  document.getElementById('org-role').textContent = role;
+/** Shows the organizations joined: [{name, role}]. */
+function joined(orgs) {
+  document.getElementById('org-name').textContent = orgs.map((org) => org.name).join(', ');
+  document.getElementById('org-role').textContent = orgs.map((org) => org.role).join(', ');
   ['signed-in', 'sign-in', 'register'].forEach((id) => show(id, false));
   show('joined');
 }
 
-async function accept({ justRegistered = false } = {}) {
+async function orgName(id) {
+  const org = await api('GET', `/orgs/${id}`);
+  return org.ok ? org.body.name : `Organization ${id}`;
+}
+
+/** The organizations `userId` belongs to, with the role in each. */
+async function memberships(userId) {
+  const orgs = await api('GET', '/orgs');
+  if (!orgs.ok) return [];
+  return Promise.all(orgs.body.map(async (org) => {
+    const members = await api('GET', `/orgs/${org.id}/members`);
+    const me = members.ok ? members.body.find((member) => member.user_id === userId) : null;
+    return { name: org.name, role: me ? me.role : 'member' };
+  }));
+}
+
+async function accept(newUser = null) {
   say('Accepting the invitation…');
   const result = await api('POST', '/auth/accept-invite', { json: { token } });
   if (result.ok) {
-    const org = await api('GET', `/orgs/${result.body.organization_id}`);
-    joined(org.ok ? org.body.name : `Organization ${result.body.organization_id}`, result.body.role);
+    joined([{ name: await orgName(result.body.organization_id), role: result.body.role }]);
     say('Invitation accepted.', 'success');
     return;
   }
-  if (justRegistered) {
+  if (newUser) {
     // Registration itself accepts every invitation waiting for the new address.
-    const orgs = await api('GET', '/orgs');
-    if (orgs.ok && orgs.body.length > 0) {
-      joined(orgs.body.map((org) => org.name).join(', '), 'as invited');
+    const orgs = await memberships(newUser.id);
+    if (orgs.length > 0) {
+      joined(orgs);
       say('Your new account accepted the invitations waiting for your address.', 'success');
       return;
     }
@@ -74,7 +90,7 @@ onSubmit(document.getElementById('register-form'), async ({ email, password, ful
     say(result.detail, 'error');
     return;
   }
-  await accept({ justRegistered: true });
+  await accept(result.body);
 });
 
 start();
