@@ -11,7 +11,7 @@ mkdir -p "$output"
 cd "$output" # pytest's cache stays out of the workspace
 status=0
 BROWSER_OUTPUT="$output/screenshots" SE_AVOID_STATS=true SE_OFFLINE=true \
-  "$BROWSER_VENV/bin/pytest" -p no:cacheprovider -q -rf "$ROOT/tests/browser" || status=$?
+  "$BROWSER_VENV/bin/python" -m pytest -p no:cacheprovider -q -rf "$ROOT/tests/browser" || status=$?
 if compgen -G "$output/screenshots/*.png" >/dev/null; then
   rm -rf "$LOCAL/screenshots" && mkdir -p "$LOCAL/screenshots" && cp "$output"/screenshots/*.png "$LOCAL/screenshots/"
   log "screenshots of the pages: $(cd "$LOCAL/screenshots" && printf "$LOCAL/screenshots/%s " *.png)"

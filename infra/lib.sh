@@ -38,7 +38,7 @@ ensure_chromium() {
 BROWSER_VENV="$LOCAL/browser-venv"
 ensure_browser_tests() {
   ensure_chromium
-  [ -x "$BROWSER_VENV/bin/pytest" ] && "$BROWSER_VENV/bin/python" -c 'import selenium' 2>/dev/null && return
+  "$BROWSER_VENV/bin/python" -c 'import pytest, selenium' 2>/dev/null && return
   log "installing selenium and pytest from PyPI into .local/browser-venv"
   python3 -m venv "$BROWSER_VENV" || die "python3 -m venv failed"
   "$BROWSER_VENV/bin/pip" install -q selenium pytest || die "pip install selenium pytest failed"
