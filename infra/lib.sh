@@ -26,6 +26,24 @@ ensure_java() {
     || die "could not install Java: install openjdk-17-jre-headless"
 }
 
+# Debian's Chromium and its chromedriver, for the browser tests.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && return
+  log "installing Chromium and chromedriver (Debian chromium, chromium-driver)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+    || die "could not install Chromium: install chromium and chromium-driver"
+}
+
+# Selenium (the WebDriver client) and pytest in a virtualenv of their own.
+BROWSER_VENV="$LOCAL/browser-venv"
+ensure_browser_tests() {
+  ensure_chromium
+  "$BROWSER_VENV/bin/python" -c 'import pytest, selenium' 2>/dev/null && return
+  log "installing selenium and pytest from PyPI into .local/browser-venv"
+  python3 -m venv "$BROWSER_VENV" || die "python3 -m venv failed"
+  "$BROWSER_VENV/bin/pip" install -q selenium pytest || die "pip install selenium pytest failed"
+}
+
 ensure_cargo_lambda() {
   if [ -x "$VENV/bin/cargo-lambda" ]; then export PATH="$VENV/bin:$PATH"; return; fi
   log "installing cargo-lambda $CARGO_LAMBDA_VERSION from PyPI into .local/venv"

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # `make test`: installs what is missing, starts DynamoDB Local on a free port, runs the unit and
 # integration tests, then the black-box tests against `cargo lambda watch`, then checks that a
-# logout survives a restart of the whole stack. Every process it starts is stopped, pass or fail.
+# logout survives a restart of the whole stack, then the browser tests of the pages, then the fuzz
+# run. Every process it starts is stopped, pass or fail.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 begin_run test
 
 ensure_tools
+ensure_browser_tests
 cd "$ROOT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
@@ -53,8 +55,12 @@ check "login after restart" 200 "$(curl -s "${as_client[@]}" -o /dev/null -w '%{
 echo "restart: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
 
-log "schemathesis against the OpenAPI document (${FUZZ_SECONDS:-120} s), rate limits raised"
+# A browser has no X-Forwarded-For: every page shares one client address, so limits are raised.
 stop_pidfile "$RUN/watch.pid"
 raise_rate_limits
 start_functions "$API_PORT" "$RUN"
+log "browser tests: the pages in headless Chromium, rate limits raised"
+bash "$ROOT/infra/browser.sh" "$RUN/browser"
+
+log "schemathesis against the OpenAPI document (${FUZZ_SECONDS:-120} s), rate limits raised"
 bash "$ROOT/infra/fuzz.sh" "$GATEHOUSE_URL" "$RUN"

@@ -87,6 +87,7 @@ fn template_routes_equal_the_local_router() {
 #[test]
 fn every_function_route_reaches_its_function_and_no_deployed_route_is_dead() {
     let deployed = template_routes();
+    let web_paths = web::paths();
     let functions: Vec<(&str, Vec<&str>)> = vec![
         (
             "auth",
@@ -100,6 +101,7 @@ fn every_function_route_reaches_its_function_and_no_deployed_route_is_dead() {
             "orgs",
             shared::http::functions::orgs_routes().iter().map(|r| r.path).collect(),
         ),
+        ("web", web_paths.iter().map(String::as_str).collect()),
     ];
     let mut used = BTreeSet::new();
     for (function, patterns) in &functions {

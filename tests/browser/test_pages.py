@@ -1,0 +1,213 @@
+"""The pages in a real browser: /docs, /reset, /verify, /invite, /account."""
+
+from conftest import (
+    BASE_URL,
+    PASSWORD,
+    cli,
+    csp_violations,
+    login,
+    mailed_token,
+    new_email,
+    register,
+    request,
+    screenshot,
+    session_id,
+    wait,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+
+PAGES = ["/docs", "/verify", "/reset", "/invite", "/account"]
+
+
+def css(driver, selector):
+    return driver.find_element(By.CSS_SELECTOR, selector)
+
+
+def visible(selector):
+    return EC.visibility_of_element_located((By.CSS_SELECTOR, selector))
+
+
+def status_says(text):
+    return EC.text_to_be_present_in_element((By.ID, "status"), text)
+
+
+def fill(driver, field_id, value):
+    field = css(driver, f"#{field_id}")
+    field.clear()
+    field.send_keys(value)
+
+
+def open_with_token(driver, path, token):
+    driver.get(f"{BASE_URL}{path}?token={token}")
+    # The token leaves the URL (and the history entry) before the page does anything else.
+    wait(driver, lambda d: d.current_url == f"{BASE_URL}{path}")
+
+
+def test_every_page_sends_the_security_headers():
+    for path in PAGES + ["/assets/common.js", "/assets/swagger-ui-5.35.0/swagger-ui-bundle.js"]:
+        response = request("GET", path)
+        assert response.status == 200, path
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self';" in csp and "unsafe-eval" not in csp, (path, csp)
+        assert "frame-ancestors 'none'" in csp, (path, csp)
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        cache = response.headers["Cache-Control"]
+        assert cache == "no-store" if not path.startswith("/assets/") else "max-age" in cache, (path, cache)
+    assert "style-src 'self';" in request("GET", "/account").headers["Content-Security-Policy"]
+
+
+def test_docs_authorize_with_the_password_flow_then_try_auth_me(browser):
+    email = register(new_email("docs"))
+    browser.get(f"{BASE_URL}/docs")
+    wait(browser, visible(".auth-wrapper button.authorize")).click()
+    wait(browser, visible("#oauth_username")).send_keys(email)
+    css(browser, "#oauth_password").send_keys(PASSWORD)
+    css(browser, ".auth-btn-wrapper button.authorize").click()
+    wait(browser, lambda d: "Authorized" in css(d, ".modal-ux").text)
+    css(browser, ".modal-ux button.close-modal").click()
+
+    me = css(browser, ".opblock-get:has([data-path='/api/v1/auth/me'])")
+    me.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
+    wait(browser, lambda d: me.find_element(By.CSS_SELECTOR, "button.try-out__btn")).click()
+    wait(browser, lambda d: me.find_element(By.CSS_SELECTOR, "button.execute")).click()
+    live = wait(browser, lambda d: me.find_element(By.CSS_SELECTOR, ".live-responses-table .response"))
+    wait(browser, lambda d: email in live.text)
+    assert live.find_element(By.CSS_SELECTOR, ".response-col_status").text.strip().startswith("200")
+    browser.execute_script("arguments[0].scrollIntoView()", me)
+    screenshot(browser, "docs", full_page=False)
+    assert csp_violations(browser) == []
+
+
+def test_reset_link_sets_a_new_password_that_logs_in_over_the_api(browser):
+    email = register(new_email("reset"))
+    assert request("POST", "/api/v1/auth/password-reset/request", {"email": email}).status == 200
+    token = mailed_token(email, "Reset your password")
+    open_with_token(browser, "/reset", token)
+    assert "8 to 128 characters" in css(browser, "#rules").text
+    fill(browser, "new_password", "Brand-new-pass-42")
+    fill(browser, "confirm", "Brand-new-pass-42")
+    screenshot(browser, "reset-form")
+    css(browser, "#reset-form button").click()
+    wait(browser, status_says("Your password has been changed"))
+    assert token not in browser.current_url
+    screenshot(browser, "reset")
+    assert login(email, "Brand-new-pass-42")
+    assert login(email) is None
+    assert csp_violations(browser) == []
+
+
+def test_reset_page_shows_why_a_password_is_refused(browser):
+    email = register(new_email("reset-weak"))
+    request("POST", "/api/v1/auth/password-reset/request", {"email": email})
+    open_with_token(browser, "/reset", mailed_token(email, "Reset your password"))
+    fill(browser, "new_password", "password123")
+    fill(browser, "confirm", "password123")
+    css(browser, "#reset-form button").click()
+    wait(browser, lambda d: css(d, "#alert").text != "")
+    assert css(browser, "#reset-form").is_displayed()
+
+
+def test_verification_link_verifies_the_email(browser):
+    email = register(new_email("verify"))
+    token = mailed_token(email, "Verify your email address")
+    open_with_token(browser, "/verify", token)
+    wait(browser, status_says("Your email address is verified"))
+    screenshot(browser, "verify")
+    assert request("GET", "/api/v1/auth/me", token=login(email)).json()["is_verified"] is True
+    # A second use of the same link is refused, and the page says so.
+    open_with_token(browser, "/verify", token)
+    wait(browser, lambda d: css(d, "#alert").text != "")
+
+
+def create_org(owner_token, name):
+    slug = name.lower().replace(" ", "-")
+    response = request("POST", "/api/v1/orgs", {"name": name, "slug": slug}, token=owner_token)
+    assert response.status == 201, response.body
+    return response.json()["id"]
+
+
+def invite(owner_token, org_id, email, role):
+    response = request("POST", f"/api/v1/orgs/{org_id}/invites", {"email": email, "role": role}, token=owner_token)
+    assert response.status in (200, 201), response.body
+    body = response.json()
+    assert body["status"] == "pending", body
+    return body["token"]
+
+
+def test_invite_link_signs_in_and_accepts(browser):
+    owner_token = login(register(new_email("owner")))
+    name = f"Invited {new_email('org').split('@')[0]}"
+    org_id = create_org(owner_token, name)
+    invitee = new_email("invitee")
+    token = invite(owner_token, org_id, invitee, "admin")
+    # An account made by an operator after the invite: it has not joined yet.
+    cli("auth", "create-test-user", "--email", invitee, "--password", PASSWORD)
+
+    open_with_token(browser, "/invite", token)
+    wait(browser, visible("#sign-in-email")).send_keys(invitee)
+    css(browser, "#sign-in-password").send_keys(PASSWORD)
+    css(browser, "#sign-in-form button").click()
+    wait(browser, visible("#joined"))
+    assert css(browser, "#org-name").text == name
+    assert css(browser, "#org-role").text == "admin"
+    screenshot(browser, "invite")
+    members = request("GET", f"/api/v1/orgs/{org_id}/members", token=owner_token).json()
+    assert len(members) == 2
+    assert csp_violations(browser) == []
+
+
+def test_invite_link_registers_a_new_account_that_joins(browser):
+    owner_token = login(register(new_email("owner")))
+    name = f"New {new_email('org').split('@')[0]}"
+    org_id = create_org(owner_token, name)
+    invitee = new_email("newcomer")
+    token = invite(owner_token, org_id, invitee, "member")
+
+    open_with_token(browser, "/invite", token)
+    wait(browser, visible("#register-email")).send_keys(invitee)
+    css(browser, "#register-name").send_keys("New Comer")
+    css(browser, "#register-password").send_keys(PASSWORD)
+    css(browser, "#register-form button").click()
+    wait(browser, visible("#joined"))
+    assert css(browser, "#org-name").text == name
+    assert css(browser, "#org-role").text == "member"
+    screenshot(browser, "invite-register")
+    members = request("GET", f"/api/v1/orgs/{org_id}/members", token=owner_token).json()
+    assert len(members) == 2
+
+
+def test_account_signs_in_and_revokes_another_session(browser):
+    email = register(new_email("account"))
+    other = login(email)
+    assert request("GET", "/api/v1/auth/me", token=other).status == 200
+    create_org(login(email), f"Acme {new_email('org').split('@')[0]}")
+
+    browser.get(f"{BASE_URL}/account")
+    wait(browser, visible("#email")).send_keys(email)
+    css(browser, "#password").send_keys(PASSWORD)
+    css(browser, "#sign-in-form button").click()
+    wait(browser, visible("#account"))
+    assert css(browser, "#profile-email").text == email
+    assert css(browser, "#profile-verified").text == "Not verified yet"
+    assert css(browser, "#resend").is_displayed()
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#orgs-list li")) == 1)
+    row = f"#sessions-body tr[data-session-id='{session_id(other)}']"
+    wait(browser, visible(row))
+    screenshot(browser, "account")
+
+    css(browser, f"{row} button.revoke").click()
+    wait(browser, status_says("Session revoked"))
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, row))
+    assert request("GET", "/api/v1/auth/me", token=other).status == 401
+
+    css(browser, "#resend").click()
+    wait(browser, status_says("verification email is on its way"))
+
+    css(browser, "#sign-out").click()
+    wait(browser, visible("#sign-in"))
+    browser.refresh()
+    wait(browser, visible("#sign-in"))
+    assert csp_violations(browser) == []
