@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod key_source;
 pub mod model;
 pub mod openapi;
 pub mod runtime;
@@ -29,17 +30,26 @@ pub struct App {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    /// The key set (signing keys and the root secret of the derived keys), cached per instance.
+    pub keys: Arc<domain::keys::KeyRing>,
     pub tokens: Arc<domain::tokens::TokenKeys>,
 }
 
 impl App {
-    pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Self {
-        let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings));
+    pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>, keys: domain::keys::KeyRing) -> Self {
+        let keys = Arc::new(keys);
+        let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings, keys.clone()));
         Self {
             settings: Arc::new(settings),
             store,
             clock,
+            keys,
             tokens,
         }
+    }
+
+    /// A 32-byte key for one job, derived from the key set's root secret under `label`.
+    pub fn derived_key(&self, label: &str) -> [u8; 32] {
+        self.keys.snapshot().derived_key(label)
     }
 }

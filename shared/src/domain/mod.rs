@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod invites;
+pub mod keys;
 pub mod limits;
 pub mod mail;
 pub mod one_time;
