@@ -524,6 +524,8 @@ pub struct KeyRing {
     set: RwLock<Arc<KeySet>>,
     /// When the set was last read (or a read was last tried).
     read_at: Mutex<DateTime<Utc>>,
+    /// When an unknown kid last made it re-read the set.
+    unknown_kid_read_at: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl KeyRing {
@@ -540,6 +542,7 @@ impl KeyRing {
             description,
             set: RwLock::new(Arc::new(set)),
             read_at: Mutex::new(now),
+            unknown_kid_read_at: Mutex::new(None),
         })
     }
 
@@ -550,6 +553,7 @@ impl KeyRing {
             description,
             set: RwLock::new(Arc::new(set)),
             read_at: Mutex::new(DateTime::UNIX_EPOCH),
+            unknown_kid_read_at: Mutex::new(None),
         }
     }
 
@@ -564,28 +568,45 @@ impl KeyRing {
 
     /// The set, re-read first when it is older than `MAX_CACHE_AGE_SECONDS`.
     pub async fn fresh(&self, now: DateTime<Utc>) -> Arc<KeySet> {
-        self.reload_if_older(Duration::seconds(MAX_CACHE_AGE_SECONDS), now)
-            .await
+        let due = {
+            let mut read_at = self.read_at.lock().expect("key set lock");
+            let due = now - *read_at >= Duration::seconds(MAX_CACHE_AGE_SECONDS);
+            if due {
+                // Claimed before reading, so that concurrent requests do not read it too.
+                *read_at = now;
+            }
+            due
+        };
+        if due {
+            self.reload().await
+        } else {
+            self.snapshot()
+        }
     }
 
-    /// The set, re-read first unless it was read less than `UNKNOWN_KID_RELOAD_SECONDS` ago.
+    /// The set, re-read first unless an unknown kid already made it re-read less than
+    /// `UNKNOWN_KID_RELOAD_SECONDS` ago (so made-up kids cannot make it read on every request).
     pub async fn reload_for_unknown_kid(&self, now: DateTime<Utc>) -> Arc<KeySet> {
-        self.reload_if_older(Duration::seconds(UNKNOWN_KID_RELOAD_SECONDS), now)
-            .await
+        let due = {
+            let mut last = self.unknown_kid_read_at.lock().expect("key set lock");
+            let due = last.is_none_or(|at| now - at >= Duration::seconds(UNKNOWN_KID_RELOAD_SECONDS));
+            if due {
+                *last = Some(now);
+                *self.read_at.lock().expect("key set lock") = now;
+            }
+            due
+        };
+        if due {
+            self.reload().await
+        } else {
+            self.snapshot()
+        }
     }
 
-    async fn reload_if_older(&self, age: Duration, now: DateTime<Utc>) -> Arc<KeySet> {
+    async fn reload(&self) -> Arc<KeySet> {
         let Some(store) = &self.store else {
             return self.snapshot();
         };
-        {
-            let mut read_at = self.read_at.lock().expect("key set lock");
-            if now - *read_at < age {
-                return self.snapshot();
-            }
-            // Claimed before reading, so that concurrent requests do not read it too.
-            *read_at = now;
-        }
         match store
             .read()
             .await

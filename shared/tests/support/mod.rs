@@ -27,6 +27,8 @@ pub fn key_set_file(alg: shared::model::SigningAlgorithm) -> std::path::PathBuf 
 pub struct TestApp {
     pub app: App,
     pub clock: ManualClock,
+    /// The settings' environment, for `sibling`.
+    env: HashMap<String, String>,
 }
 
 /// One request a test sends.
@@ -149,7 +151,7 @@ impl TestApp {
             .await
             .expect("the test key set opens");
         let app = App::new(settings, store, Arc::new(clock.clone()), keys);
-        TestApp { app, clock }
+        TestApp { app, clock, env }
     }
 
     pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Body) -> Reply {
@@ -276,6 +278,21 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Another instance of the same deployment: the same table, clock and key set source, with a
+    /// key set cache of its own (as a second Lambda instance would have).
+    pub async fn sibling(&self) -> App {
+        let settings = Settings::from_lookup(|k| self.env.get(k).cloned()).unwrap();
+        let keys = shared::key_source::open(&settings.key_source, shared::Clock::now(&self.clock))
+            .await
+            .unwrap();
+        App::new(settings, self.app.store.clone(), Arc::new(self.clock.clone()), keys)
+    }
+
+    /// The key set file this app reads (tests that forge tokens take keys from it).
+    pub fn key_set_path(&self) -> std::path::PathBuf {
+        self.env["KEY_SET_FILE"].clone().into()
+    }
+
     pub fn clock_ms(&self) -> i64 {
         use shared::Clock;
         self.clock.now().timestamp_millis()
