@@ -1,7 +1,7 @@
 //! Where the key set lives (the adapters of `domain::keys::KeySetStore`): AWS Secrets Manager on
 //! AWS (crate feature `secrets`), a local file under `make serve`, or the legacy `SECRET_KEY`.
 
-use crate::domain::keys::{BoxFuture, KeyRing, KeySet, KeySetError, KeySetStore};
+use crate::domain::keys::{KeyRing, KeySet, KeySetError, KeySetStore};
 use crate::model::KeySource;
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
@@ -51,17 +51,18 @@ pub struct FileStore {
     pub path: PathBuf,
 }
 
+#[async_trait::async_trait]
 impl KeySetStore for FileStore {
     fn describe(&self) -> String {
         format!("key set file {}", self.path.display())
     }
 
-    fn read(&self) -> BoxFuture<'_, Result<String, String>> {
-        Box::pin(async move { std::fs::read_to_string(&self.path).map_err(|e| e.to_string()) })
+    async fn read(&self) -> Result<String, String> {
+        std::fs::read_to_string(&self.path).map_err(|e| e.to_string())
     }
 
-    fn write(&self, json: String) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move { write_private_file(&self.path, &json).map_err(|e| e.to_string()) })
+    async fn write(&self, json: String) -> Result<(), String> {
+        write_private_file(&self.path, &json).map_err(|e| e.to_string())
     }
 }
 
@@ -106,36 +107,33 @@ where
 }
 
 #[cfg(feature = "secrets")]
+#[async_trait::async_trait]
 impl KeySetStore for SecretsManagerStore {
     fn describe(&self) -> String {
         self.description.clone()
     }
 
-    fn read(&self) -> BoxFuture<'_, Result<String, String>> {
-        Box::pin(async move {
-            let output = self
-                .client
-                .get_secret_value()
-                .secret_id(&self.secret_id)
-                .send()
-                .await
-                .map_err(sdk_error_line)?;
-            output
-                .secret_string
-                .ok_or_else(|| "the secret has no string value (SecretString)".to_string())
-        })
+    async fn read(&self) -> Result<String, String> {
+        let output = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .send()
+            .await
+            .map_err(sdk_error_line)?;
+        output
+            .secret_string
+            .ok_or_else(|| "the secret has no string value (SecretString)".to_string())
     }
 
-    fn write(&self, json: String) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move {
-            self.client
-                .put_secret_value()
-                .secret_id(&self.secret_id)
-                .secret_string(json)
-                .send()
-                .await
-                .map(drop)
-                .map_err(sdk_error_line)
-        })
+    async fn write(&self, json: String) -> Result<(), String> {
+        self.client
+            .put_secret_value()
+            .secret_id(&self.secret_id)
+            .secret_string(json)
+            .send()
+            .await
+            .map(drop)
+            .map_err(sdk_error_line)
     }
 }

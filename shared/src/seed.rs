@@ -117,12 +117,12 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
         Err(e) => return error(SeedErrorKind::BadCommand, e.to_string()),
     };
     let result = match command {
-        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.store.table() })),
+        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.db.table() })),
         SeedCommand::CreateTable => app
-            .store
+            .db
             .ensure_table()
             .await
-            .map(|()| json!({ "table": app.store.table() }))
+            .map(|()| json!({ "table": app.db.table() }))
             .map_err(|e| error(SeedErrorKind::Internal, e.to_string())),
         SeedCommand::Outbox { to } => outbox(app, to).await,
         SeedCommand::CreateTestUser {

@@ -6,9 +6,9 @@ use crate::clock::format_timestamp;
 use crate::domain::mail;
 use crate::domain::one_time;
 use crate::domain::orgs;
+use crate::domain::ports::{AcceptOutcome, AddMemberOutcome};
 use crate::error::AppError;
 use crate::model::{AcceptanceMode, Caller, Email, Invite, InviteStatus, InviteView, Membership, OrgRole, User};
-use crate::store::{AcceptOutcome, AddMemberOutcome};
 use crate::App;
 use chrono::Duration;
 

@@ -17,8 +17,6 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use sha2::Sha256;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -504,15 +502,14 @@ pub struct Rotation {
     pub dropped: Vec<String>,
 }
 
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Where a key set is kept (Secrets Manager, a file): the adapters implement it.
+/// Where a key set is kept (Secrets Manager, a file): the adapters in `key_source` implement it.
+#[async_trait::async_trait]
 pub trait KeySetStore: Send + Sync {
     /// Names the source in messages.
     fn describe(&self) -> String;
     /// The document's JSON; an error is one line saying what failed.
-    fn read(&self) -> BoxFuture<'_, Result<String, String>>;
-    fn write(&self, json: String) -> BoxFuture<'_, Result<(), String>>;
+    async fn read(&self) -> Result<String, String>;
+    async fn write(&self, json: String) -> Result<(), String>;
 }
 
 /// The key set one instance works with: read once at start-up, re-read when it gets older than

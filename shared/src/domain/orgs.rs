@@ -4,11 +4,11 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::access::require;
+use crate::domain::ports::{AddMemberOutcome, MemberChange};
 use crate::error::AppError;
 use crate::model::{
     Caller, MemberDetail, Membership, NewOrg, Org, OrgDescription, OrgName, OrgRole, Role, User, UserMembership,
 };
-use crate::store::{AddMemberOutcome, MemberChange};
 use crate::App;
 use serde::Serialize;
 
@@ -355,4 +355,29 @@ pub async fn remove_member(app: &App, caller: &Caller, org_id: i64, user_id: i64
         .target("user", user_id)
         .emit(app.clock.now());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grantable_role;
+    use crate::error::AppError;
+    use crate::model::OrgRole;
+
+    #[test]
+    fn roles_are_granted_up_to_the_granters_rank_and_owner_never() {
+        assert_eq!(grantable_role("member", OrgRole::Admin).unwrap(), OrgRole::Member);
+        assert_eq!(grantable_role("admin", OrgRole::Admin).unwrap(), OrgRole::Admin);
+        assert_eq!(grantable_role("admin", OrgRole::Owner).unwrap(), OrgRole::Admin);
+        assert!(matches!(
+            grantable_role("admin", OrgRole::Member),
+            Err(AppError::Forbidden(_))
+        ));
+        for granter in [OrgRole::Member, OrgRole::Admin, OrgRole::Owner] {
+            assert!(matches!(grantable_role("owner", granter), Err(AppError::BadRequest(_))));
+        }
+        assert!(matches!(
+            grantable_role("boss", OrgRole::Owner),
+            Err(AppError::BadRequest(_))
+        ));
+    }
 }

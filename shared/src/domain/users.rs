@@ -3,10 +3,10 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::password;
+use crate::domain::ports::CreateUserOutcome;
 use crate::domain::{invites, mail, recovery};
 use crate::error::AppError;
 use crate::model::{FullName, Registration, Role, User};
-use crate::store::CreateUserOutcome;
 use crate::App;
 
 /// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
