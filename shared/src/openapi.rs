@@ -175,6 +175,26 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/.well-known/jwks.json",
+        summary: "The public keys that verify access tokens (JWKS, RFC 7517)",
+        auth: false,
+        input: Input::None,
+        params: &[],
+        ok: (200, Some("JwkSet")),
+        errors: &[],
+    },
+    Operation {
+        method: "get",
+        path: "/.well-known/openid-configuration",
+        summary: "Discovery: issuer, jwks_uri, token endpoint, grant types and algorithms",
+        auth: false,
+        input: Input::None,
+        params: &[],
+        ok: (200, Some("OpenIdConfiguration")),
+        errors: &[],
+    },
+    Operation {
+        method: "get",
         path: "/api/v1/auth/users",
         summary: "List users, newest first (admin, moderator)",
         auth: true,
@@ -551,7 +571,7 @@ fn schemas() -> Value {
     let timestamp = json!({ "type": "string", "format": "date-time" });
     let nullable_timestamp = json!({ "type": ["string", "null"], "format": "date-time" });
     let org_role = json!({ "type": "string", "enum": ["owner", "admin", "member"] });
-    json!({
+    let mut schemas = json!({
         "HTTPError": object(json!({ "detail": { "type": "string" } }), &["detail"]),
         "ValidationError": object(json!({
             "type": { "type": "string" },
@@ -674,6 +694,36 @@ fn schemas() -> Value {
         }), &["id", "organization_id", "email", "role", "status", "created_at", "expires_at"]),
         "InviteList": array_of("InviteResponse"),
         "OpenApiDocument": { "type": "object" },
+
+    });
+    schemas
+        .as_object_mut()
+        .expect("an object")
+        .extend(key_schemas().as_object().expect("an object").clone());
+    schemas
+}
+
+/// The JWKS and the discovery document.
+fn key_schemas() -> Value {
+    json!({
+        "Jwk": object(json!({
+            "kty": { "type": "string", "enum": ["OKP", "EC"] },
+            "crv": { "type": "string", "enum": ["Ed25519", "P-256"] },
+            "x": { "type": "string" },
+            "y": { "type": "string" },
+            "kid": { "type": "string" },
+            "alg": { "type": "string", "enum": ["EdDSA", "ES256"] },
+            "use": { "type": "string", "enum": ["sig"] },
+        }), &["kty", "crv", "x", "kid", "alg", "use"]),
+        "JwkSet": object(json!({ "keys": array_of("Jwk") }), &["keys"]),
+        "OpenIdConfiguration": object(json!({
+            "issuer": { "type": "string" },
+            "jwks_uri": { "type": "string" },
+            "token_endpoint": { "type": "string" },
+            "grant_types_supported": { "type": "array", "items": { "type": "string" } },
+            "response_types_supported": { "type": "array", "items": { "type": "string" } },
+            "id_token_signing_alg_values_supported": { "type": "array", "items": { "type": "string" } },
+        }), &["issuer", "jwks_uri", "token_endpoint", "grant_types_supported", "response_types_supported", "id_token_signing_alg_values_supported"]),
     })
 }
 

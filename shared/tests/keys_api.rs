@@ -409,3 +409,69 @@ async fn a_missing_or_broken_key_set_file_is_one_line_naming_it() {
     assert!(err.contains("not valid"), "{err}");
     assert!(!err.contains('\n'));
 }
+
+#[tokio::test]
+async fn the_jwks_and_discovery_document_publish_public_keys_only() {
+    let t = TestApp::with_env(&[("PUBLIC_URL", "https://auth.example.com/")]).await;
+    let token = t.user_with_token("jane@example.com").await;
+    seed(&t.app, json!({ "command": "keys-rotate", "stage": true })).await;
+
+    let jwks = t
+        .send(
+            lambda_http::http::Method::GET,
+            "/.well-known/jwks.json",
+            &[],
+            lambda_http::Body::Empty,
+        )
+        .await;
+    assert_eq!(jwks.status, 200);
+    assert_eq!(jwks.headers["cache-control"], "public, max-age=300");
+    let keys = jwks.body["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 2, "current and staged: {keys:?}");
+    assert_eq!(keys[1]["kid"], header_of(&token)["kid"], "the staged key comes first");
+    for key in keys {
+        assert_eq!(
+            (key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()),
+            (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+        );
+        assert!(key.get("d").is_none(), "no private part");
+    }
+    let text = jwks.body.to_string();
+    for entry in document(&t).keys {
+        assert!(!text.contains(&entry.private_key));
+    }
+
+    let discovery = t
+        .send(
+            lambda_http::http::Method::GET,
+            "/.well-known/openid-configuration",
+            &[],
+            lambda_http::Body::Empty,
+        )
+        .await;
+    assert_eq!(discovery.status, 200);
+    assert_eq!(discovery.body["issuer"], "https://auth.example.com");
+    assert_eq!(
+        claims_of(&token)["iss"],
+        "https://auth.example.com",
+        "the issuer defaults to PUBLIC_URL"
+    );
+    assert_eq!(
+        discovery.body["jwks_uri"],
+        "https://auth.example.com/.well-known/jwks.json"
+    );
+    assert_eq!(
+        discovery.body["token_endpoint"],
+        "https://auth.example.com/api/v1/auth/token"
+    );
+    assert_eq!(
+        discovery.body["grant_types_supported"],
+        json!(["password", "refresh_token"])
+    );
+    assert_eq!(
+        discovery.body["id_token_signing_alg_values_supported"],
+        json!(["EdDSA"])
+    );
+    let post = t.post_json("/.well-known/jwks.json", "{}").await;
+    assert_eq!(post.status, 405);
+}

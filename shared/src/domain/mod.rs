@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod discovery;
 pub mod invites;
 pub mod keys;
 pub mod limits;

@@ -5,6 +5,7 @@ use super::{
     origin, source_ip, Fields, Matched, Router,
 };
 use crate::domain::auth;
+use crate::domain::discovery;
 use crate::domain::invites;
 use crate::domain::limits::{self, Route};
 use crate::domain::recovery::{self, Resend};
@@ -35,6 +36,8 @@ pub enum AuthRoute {
     RevokeOtherSessions,
     RevokeSession,
     OpenApi,
+    Jwks,
+    OpenIdConfiguration,
 }
 
 pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
@@ -69,6 +72,12 @@ pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
             AuthRoute::RevokeSession,
         ),
         (Method::GET, "/api/v1/openapi.json", AuthRoute::OpenApi),
+        (Method::GET, "/.well-known/jwks.json", AuthRoute::Jwks),
+        (
+            Method::GET,
+            "/.well-known/openid-configuration",
+            AuthRoute::OpenIdConfiguration,
+        ),
     ])
 });
 
@@ -88,6 +97,16 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
             AuthRoute::ListSessions => list_sessions(app, &req).await,
             AuthRoute::RevokeOtherSessions => revoke_other_sessions(app, &req).await,
             AuthRoute::OpenApi => Ok(json_response(StatusCode::OK, &crate::openapi::document())),
+            AuthRoute::Jwks => Ok(cacheable(json_response(StatusCode::OK, &discovery::jwks(app).await))),
+            AuthRoute::OpenIdConfiguration => {
+                let host = req
+                    .headers()
+                    .get(header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or("localhost");
+                let document = discovery::openid_configuration(app, &format!("https://{host}")).await;
+                Ok(cacheable(json_response(StatusCode::OK, &document)))
+            }
             AuthRoute::RevokeSession => {
                 let session_id = params.first().map(|(_, v)| *v).unwrap_or_default();
                 revoke_session(app, &req, session_id).await
@@ -97,6 +116,13 @@ pub async fn handle(app: &App, req: Request) -> Response<Body> {
         Matched::NotFound => Ok(not_found()),
     };
     result.unwrap_or_else(|e| error_response(&e))
+}
+
+/// A public document verifiers may cache.
+fn cacheable(mut response: Response<Body>) -> Response<Body> {
+    let value = header::HeaderValue::from_str(&discovery::cache_control()).expect("a valid header value");
+    response.headers_mut().insert(header::CACHE_CONTROL, value);
+    response
 }
 
 /// Counts the request against the route's limit for this client; 429 once it is used up.
