@@ -14,6 +14,8 @@ ensure_test_venv
 cd "$ROOT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -q -- -D warnings
 log "validating template.yaml (cfn-lint, sam validate --lint)"
 bash "$ROOT/infra/sam.sh" validate
 log "building"

@@ -15,6 +15,43 @@ const KNOWN_PLACEHOLDERS: &[&str] = &[
 ];
 const MIN_SECRET_BYTES: usize = 32;
 
+/// Every environment variable `Settings::from_lookup` reads (a unit test below holds it to that).
+/// `.env.example` and `template.yaml` list the same set, with the exceptions named in
+/// `shared/tests/api/deployment.rs`.
+pub const SETTING_NAMES: &[&str] = &[
+    "APP_ENV",
+    "TABLE_NAME",
+    "SECRET_KEY",
+    "KEY_SET_SECRET_ID",
+    "KEY_SET_FILE",
+    "SECRETS_MANAGER_ENDPOINT",
+    "JWT_ALGORITHM",
+    "PUBLIC_URL",
+    "DYNAMODB_ENDPOINT",
+    "JWT_ISSUER",
+    "JWT_AUDIENCE",
+    "ACCESS_TOKEN_EXPIRE_MINUTES",
+    "REGISTRATION_ENABLED",
+    "PASSWORD_RESET_EXPIRE_MINUTES",
+    "EMAIL_VERIFICATION_EXPIRE_HOURS",
+    "RATE_LIMIT_LOGIN_MAX",
+    "RATE_LIMIT_LOGIN_WINDOW",
+    "RATE_LIMIT_REGISTER_MAX",
+    "RATE_LIMIT_REGISTER_WINDOW",
+    "RATE_LIMIT_RESET_MAX",
+    "RATE_LIMIT_RESET_WINDOW",
+    "RATE_LIMIT_RESEND_VERIFICATION_MAX",
+    "RATE_LIMIT_RESEND_VERIFICATION_WINDOW",
+    "ACCOUNT_LOCKOUT_ATTEMPTS",
+    "ACCOUNT_LOCKOUT_MINUTES",
+    "TRUST_PROXY_HEADERS",
+    "MAILER",
+    "INVITE_ACCEPTANCE_MODE",
+    "REFRESH_TOKEN_EXPIRE_DAYS",
+    "REFRESH_REUSE_GRACE_SECONDS",
+    "PROJECT_NAME",
+];
+
 #[derive(Debug)]
 pub struct Settings {
     pub app_env: String,
@@ -111,6 +148,7 @@ fn key_source(get: &impl Fn(&str) -> Option<String>, is_dev: bool) -> Result<Key
     let secret_id = get("KEY_SET_SECRET_ID");
     let file = get("KEY_SET_FILE");
     let legacy = get("SECRET_KEY");
+    let endpoint = get("SECRETS_MANAGER_ENDPOINT");
     if secret_id.is_some() && file.is_some() {
         return Err(ConfigError(
             "KEY_SET_SECRET_ID and KEY_SET_FILE are both set: keep the one the key set is in".into(),
@@ -124,7 +162,7 @@ fn key_source(get: &impl Fn(&str) -> Option<String>, is_dev: bool) -> Result<Key
     match (secret_id, file, legacy) {
         (Some(secret_id), _, _) => Ok(KeySource::SecretsManager {
             secret_id: secret_id.trim().to_string(),
-            endpoint: get("SECRETS_MANAGER_ENDPOINT"),
+            endpoint,
         }),
         (None, Some(path), _) => Ok(KeySource::File(path.trim().into())),
         (None, None, Some(key)) => {
@@ -348,6 +386,28 @@ mod tests {
             }
         );
         assert_eq!((s.lockout_attempts, s.lockout_minutes), (5, 15));
+    }
+
+    #[test]
+    fn setting_names_are_exactly_what_from_lookup_reads() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        // The two required settings given, so no early return skips the names after them.
+        let s = Settings::from_lookup(|key| {
+            asked.borrow_mut().insert(key.to_string());
+            match key {
+                "TABLE_NAME" => Some("t".to_string()),
+                "SECRET_KEY" => Some(STRONG.to_string()),
+                _ => None,
+            }
+        });
+        assert!(s.is_ok(), "{s:?}");
+        let listed: std::collections::BTreeSet<String> = SETTING_NAMES.iter().map(|n| n.to_string()).collect();
+        assert_eq!(listed.len(), SETTING_NAMES.len(), "SETTING_NAMES has a duplicate");
+        assert_eq!(
+            *asked.borrow(),
+            listed,
+            "SETTING_NAMES differs from the names from_lookup reads"
+        );
     }
 
     #[test]

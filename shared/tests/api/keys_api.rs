@@ -1,8 +1,7 @@
 //! Signing keys: rotation without logouts, instances picking up a rotation, and tokens an
 //! attacker builds (algorithm confusion, foreign keys, retired keys, wrong `typ`) → 401 each.
 
-mod support;
-
+use crate::support::{key_set_file, TestApp, SECRET};
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use chrono::Duration;
 use jsonwebtoken::jwk::Jwk;
@@ -11,7 +10,6 @@ use serde_json::{json, Value};
 use shared::domain::keys::KeySet;
 use shared::model::{KeySetDocument, KeyState, SigningAlgorithm};
 use shared::seed::{SeedErrorKind, SeedReply};
-use support::{key_set_file, TestApp, SECRET};
 
 const ME: &str = "/api/v1/auth/me";
 
@@ -97,7 +95,7 @@ async fn rotating_twice_keeps_tokens_of_previous_keys_until_they_expire_and_drop
     assert_eq!(rotated["retired_kid"], first_kid.as_str());
     let second_kid = rotated["new_kid"].as_str().unwrap().to_string();
     assert_ne!(second_kid, first_kid);
-    let second_token = t.login("jane@example.com", support::PASSWORD).await.body["access_token"]
+    let second_token = t.login("jane@example.com", crate::support::PASSWORD).await.body["access_token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -108,7 +106,7 @@ async fn rotating_twice_keeps_tokens_of_previous_keys_until_they_expire_and_drop
     // Ten minutes on, a token of the second key; ten more, the second rotation. Both older
     // keys still verify their unexpired tokens.
     t.clock.advance(Duration::minutes(10));
-    let second_token = t.login("jane@example.com", support::PASSWORD).await.body["access_token"]
+    let second_token = t.login("jane@example.com", crate::support::PASSWORD).await.body["access_token"]
         .as_str()
         .unwrap()
         .to_string();
@@ -185,11 +183,11 @@ async fn a_staged_key_is_published_first_and_signs_after_the_next_rotation() {
         }
     ));
 
-    let still_old = t.login("jane@example.com", support::PASSWORD).await.body["access_token"].clone();
+    let still_old = t.login("jane@example.com", crate::support::PASSWORD).await.body["access_token"].clone();
     assert_eq!(header_of(&token)["kid"], header_of(still_old.as_str().unwrap())["kid"]);
     let rotated = seed(&t.app, json!({ "command": "keys-rotate" })).await;
     assert_eq!(rotated["new_kid"], next_kid.as_str());
-    let new = t.login("jane@example.com", support::PASSWORD).await.body["access_token"].clone();
+    let new = t.login("jane@example.com", crate::support::PASSWORD).await.body["access_token"].clone();
     assert_eq!(header_of(new.as_str().unwrap())["kid"], next_kid.as_str());
     assert_eq!(t.get_with_token(ME, &token).await.status, 200);
 }
@@ -205,7 +203,7 @@ async fn another_instance_picks_up_a_rotation_on_an_unknown_kid_at_most_once_a_m
     let new_token = shared::domain::auth::login(
         &other,
         "jane@example.com",
-        support::PASSWORD.to_string().into(),
+        crate::support::PASSWORD.to_string().into(),
         &Default::default(),
     )
     .await
@@ -224,7 +222,7 @@ async fn another_instance_picks_up_a_rotation_on_an_unknown_kid_at_most_once_a_m
     let newer_token = shared::domain::auth::login(
         &other,
         "jane@example.com",
-        support::PASSWORD.to_string().into(),
+        crate::support::PASSWORD.to_string().into(),
         &Default::default(),
     )
     .await

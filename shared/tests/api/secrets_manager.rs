@@ -2,13 +2,11 @@
 //! starts: Secrets Manager has no local engine). Runs when `SECRETS_MANAGER_ENDPOINT` names it.
 #![cfg(feature = "secrets")]
 
-mod support;
-
+use crate::support::TestApp;
 use serde_json::json;
 use shared::domain::keys::KeySet;
 use shared::model::{KeySource, SigningAlgorithm};
 use shared::seed::SeedReply;
-use support::TestApp;
 
 fn endpoint() -> Option<String> {
     let endpoint = std::env::var("SECRETS_MANAGER_ENDPOINT").ok();
