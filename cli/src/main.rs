@@ -74,7 +74,7 @@ enum KeysCommand {
     /// key set file; nothing is invoked.
     Generate {
         /// EdDSA (default), ES256 or HS256.
-        #[arg(long, default_value = "EdDSA")]
+        #[arg(long, env = "JWT_ALGORITHM", default_value = "EdDSA")]
         algorithm: String,
         /// Write it to this file (owner-only permissions) instead of printing it; refuses to
         /// overwrite an existing file.
