@@ -165,7 +165,7 @@ create_table() {
 }
 
 # begin_run NAME: sets RUN to a fresh temporary folder and traps that, pass or fail, stop what the
-# run started there (watch.pid, dynamodb.pid), show the stack's logs after a failure, and remove it.
+# run started there (watch.pid, dynamodb.pid, moto.pid), show the stack's logs after a failure, and remove it.
 begin_run() {
   RUN="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-$1.XXXXXX")"
   trap end_run EXIT
@@ -176,6 +176,7 @@ end_run() {
   local status=$?
   stop_pidfile "$RUN/watch.pid"
   stop_pidfile "$RUN/dynamodb.pid"
+  stop_pidfile "$RUN/moto.pid"
   if [ "$status" -ne 0 ]; then
     log "failed; last lines of the stack's logs:"
     tail -n 30 "$RUN"/*.log 2>/dev/null >&2 || true
@@ -185,11 +186,40 @@ end_run() {
 }
 
 # throwaway_settings NAME: what a stack for tests and measurements runs with: a table of its own
-# and a random signing key.
+# and a fresh EdDSA key set in the run's folder (the admin CLI, built already, generates it).
 throwaway_settings() {
-  export APP_ENV=test TABLE_NAME="$1-$(date +%s)"
-  SECRET_KEY="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-  export SECRET_KEY
+  export APP_ENV=test TABLE_NAME="$1-$(date +%s)" KEY_SET_FILE="$RUN/key-set.json"
+  unset SECRET_KEY KEY_SET_SECRET_ID
+  rm -f "$KEY_SET_FILE"
+  "$ROOT/target/${PROFILE:-debug}/gatehouse" keys generate --out "$KEY_SET_FILE" 2>/dev/null
+}
+
+# The test tools in a virtualenv of their own: moto's server mode (the stand-in for AWS Secrets
+# Manager, which has no local engine) and PyJWT (an independent verifier of our tokens).
+TEST_VENV="$LOCAL/test-venv"
+ensure_test_venv() {
+  [ -x "$TEST_VENV/bin/moto_server" ] && "$TEST_VENV/bin/python" -c 'import jwt, cryptography' 2>/dev/null && return
+  log "installing moto[server] and pyjwt[crypto] from PyPI into .local/test-venv"
+  python3 -m venv "$TEST_VENV" || die "python3 -m venv failed"
+  "$TEST_VENV/bin/pip" install -q "moto[server]" "pyjwt[crypto]" || die "pip install moto[server] pyjwt[crypto] failed"
+}
+
+# start_moto PORT PIDFILE: moto's server mode on loopback.
+start_moto() {
+  "$TEST_VENV/bin/moto_server" -H 127.0.0.1 -p "$1" >"$LOCAL/moto-$1.log" 2>&1 &
+  echo $! >"$2"
+  wait_for_port "$1" 30 "moto_server"
+}
+
+# create_secret ENDPOINT NAME FILE: a Secrets Manager secret whose string is the file's content.
+create_secret() {
+  "$TEST_VENV/bin/python" -c '
+import sys, boto3
+endpoint, name, path = sys.argv[1:4]
+client = boto3.client("secretsmanager", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="local", aws_secret_access_key="local")
+client.create_secret(Name=name, SecretString=open(path).read())
+' "$1" "$2" "$3"
 }
 
 raise_rate_limits() {

@@ -14,7 +14,7 @@ case "${1:-}" in
     sam build --beta-features
     ;;
   deploy)
-    # Needs real AWS credentials (not the local dummies) and the SECRET_KEY secret: see README.
+    # Needs real AWS credentials (not the local dummies) and the key set secret: see README.
     unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
     sam deploy --config-env "${ENV:-dev}"
     ;;

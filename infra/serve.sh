@@ -36,6 +36,15 @@ trap 'exit 130' INT TERM
 
 log "building the functions"
 (cd "$ROOT" && cargo build --bins -q)
+export PUBLIC_URL="${PUBLIC_URL:-http://localhost:$API_PORT}"
+# The key set: a file under .local/, generated on first run, unless another source is set.
+if [ -z "${KEY_SET_SECRET_ID:-}" ] && [ -z "${SECRET_KEY:-}" ]; then
+  export KEY_SET_FILE="${KEY_SET_FILE:-$LOCAL/key-set.json}"
+  case "$KEY_SET_FILE" in /*) ;; *) KEY_SET_FILE="$ROOT/$KEY_SET_FILE" ;; esac
+  if [ ! -f "$KEY_SET_FILE" ]; then
+    "$ROOT/target/debug/gatehouse" keys generate --algorithm "${JWT_ALGORITHM:-EdDSA}" --out "$KEY_SET_FILE"
+  fi
+fi
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
 start_dynamodb "$DYNAMODB_PORT" "$RUN/dynamodb.pid" "$LOCAL/data"
 log "starting cargo lambda watch on 127.0.0.1:$API_PORT"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# `make test`: installs what is missing, starts DynamoDB Local on a free port, runs the unit and
-# integration tests, then the black-box tests against `cargo lambda watch`, then checks that a
-# logout survives a restart of the whole stack, then the browser tests of the pages, then the fuzz
-# run. Every process it starts is stopped, pass or fail.
+# `make test`: installs what is missing, starts DynamoDB Local and moto (Secrets Manager) on free
+# ports, runs the unit and integration tests, then the black-box tests against `cargo lambda
+# watch` with the key set in Secrets Manager, has PyJWT verify a token from the JWKS, then checks
+# that a logout survives a restart of the whole stack, then the browser tests of the pages, then
+# the fuzz run. Every process it starts is stopped, pass or fail.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -10,6 +11,7 @@ begin_run test
 
 ensure_tools
 ensure_browser_tests
+ensure_test_venv
 cd "$ROOT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
@@ -25,6 +27,12 @@ export DYNAMODB_ENDPOINT="http://127.0.0.1:$DDB_PORT"
 log "DynamoDB Local on 127.0.0.1:$DDB_PORT"
 start_dynamodb "$DDB_PORT" "$RUN/dynamodb.pid" "$RUN/data"
 
+# moto's server mode stands in for AWS Secrets Manager (no local engine exists).
+MOTO_PORT="$(free_port)"
+export SECRETS_MANAGER_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+log "moto (Secrets Manager) on 127.0.0.1:$MOTO_PORT"
+start_moto "$MOTO_PORT" "$RUN/moto.pid"
+
 log "unit and integration tests"
 cargo test --workspace --exclude blackbox
 
@@ -33,9 +41,32 @@ API_PORT="$(free_port)"
 export RUST_LOG=info TRUST_PROXY_HEADERS=true
 throwaway_settings blackbox
 export GATEHOUSE_URL="http://127.0.0.1:$API_PORT" GATEHOUSE_CLI="$ROOT/target/debug/gatehouse"
-log "black-box tests against cargo lambda watch on $GATEHOUSE_URL"
+export PUBLIC_URL="$GATEHOUSE_URL"
+
+log "a missing key set secret stops a function at start-up with one line"
+set +e
+KEY_SET_FILE='' KEY_SET_SECRET_ID="gatehouse/test/missing" "$ROOT/target/debug/auth" >/dev/null 2>"$RUN/missing.err"
+status=$?
+set -e
+lines="$(wc -l <"$RUN/missing.err")"
+if [ "$status" -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -q "gatehouse/test/missing.*ResourceNotFoundException" "$RUN/missing.err"; then
+  cat "$RUN/missing.err" >&2
+  die "expected exit 1 and one line naming the missing secret (got exit $status, $lines lines)"
+fi
+cat "$RUN/missing.err" >&2
+
+# The stack reads its key set from Secrets Manager, as on AWS; the seed rotates it there.
+secret="gatehouse/test/key-set-$(date +%s)"
+create_secret "$SECRETS_MANAGER_ENDPOINT" "$secret" "$KEY_SET_FILE"
+unset KEY_SET_FILE
+export KEY_SET_SECRET_ID="$secret"
+log "black-box tests against cargo lambda watch on $GATEHOUSE_URL (key set: Secrets Manager secret $secret)"
 start_functions "$API_PORT" "$RUN"
 cargo test -p blackbox
+
+log "PyJWT verifies a fresh access token from the published JWKS alone"
+token="$(signup "$GATEHOUSE_URL" "pyjwt-$(date +%s%N)@example.com" "Secret1234!" -H "X-Forwarded-For: 192.0.2.78")"
+"$TEST_VENV/bin/python" "$ROOT/infra/verify_jwks.py" "$GATEHOUSE_URL" "$token" "$PUBLIC_URL" gatehouse
 
 log "a logout survives a restart of the whole stack"
 email="restart-$(date +%s%N)@example.com"

@@ -320,7 +320,10 @@ async fn main() {
     let settings = Settings::from_env().expect("bench settings");
     let client = shared::store::connect(settings.dynamodb_endpoint.as_deref()).await;
     let store = Store::new(client, settings.table_name.clone());
-    let app = App::new(settings, store, Arc::new(SystemClock));
+    let keys = shared::key_source::open(&settings.key_source, shared::Clock::now(&SystemClock))
+        .await
+        .expect("the bench key set opens");
+    let app = App::new(settings, store, Arc::new(SystemClock), keys);
     let password = shared::model::Password::parse(PASSWORD.into(), "password").expect("the bench password passes");
     let hash = shared::domain::password::hash(&password).await;
     let mut verify = Vec::new();

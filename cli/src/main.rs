@@ -49,8 +49,73 @@ enum Group {
     /// User and table administration.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// The signing keys: list, rotate, prune; generate a new key set.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Print the API's OpenAPI document (what `GET /api/v1/openapi.json` serves).
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// The signing keys: kid, algorithm, state (next, current, previous) and dates.
+    List,
+    /// Make a new key current (the staged one, if any); the old one keeps verifying until its
+    /// tokens have expired. Expired previous keys are dropped.
+    Rotate {
+        /// Publish a next key in the JWKS without signing with it yet; the next `rotate` makes it
+        /// current.
+        #[arg(long)]
+        stage: bool,
+    },
+    /// Drop the previous keys whose tokens have all expired.
+    Prune,
+    /// Print a new key set (root secret and one current key) for a Secrets Manager secret or a
+    /// key set file; nothing is invoked.
+    Generate {
+        /// EdDSA (default), ES256 or HS256.
+        #[arg(long, env = "JWT_ALGORITHM", default_value = "EdDSA")]
+        algorithm: String,
+        /// Write it to this file (owner-only permissions) instead of printing it; refuses to
+        /// overwrite an existing file.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+impl KeysCommand {
+    fn into_payload(self) -> (Value, fn(&Value) -> String) {
+        match self {
+            KeysCommand::List => (json!({ "command": "keys-list" }), output::keys),
+            KeysCommand::Rotate { stage } => (json!({ "command": "keys-rotate", "stage": stage }), output::rotation),
+            KeysCommand::Prune => (json!({ "command": "keys-prune" }), output::prune),
+            KeysCommand::Generate { .. } => unreachable!("generate runs locally"),
+        }
+    }
+}
+
+/// `keys generate`: a fresh key set, printed or written to a new file.
+fn generate(algorithm: &str, out: Option<std::path::PathBuf>) -> Result<(), String> {
+    let algorithm: shared::model::SigningAlgorithm = algorithm.parse()?;
+    let set = shared::domain::keys::KeySet::generate(algorithm, chrono::Utc::now());
+    match out {
+        None => {
+            println!("{}", set.to_json());
+            Ok(())
+        }
+        Some(path) => {
+            if path.exists() {
+                return Err(format!(
+                    "{} exists already: keys generate does not overwrite a key set",
+                    path.display()
+                ));
+            }
+            shared::key_source::write_private_file(&path, &set.to_json())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!("wrote a new {algorithm} key set to {}", path.display());
+            Ok(())
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -145,8 +210,18 @@ impl AuthCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let command = match cli.group {
-        Group::Auth(command) => command,
+    let (payload, describe) = match cli.group {
+        Group::Auth(command) => command.into_payload(),
+        Group::Keys(KeysCommand::Generate { algorithm, out }) => {
+            return match generate(&algorithm, out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("gatehouse: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        Group::Keys(command) => command.into_payload(),
         Group::Openapi => {
             let document = shared::openapi::document();
             println!(
@@ -157,7 +232,6 @@ async fn main() -> ExitCode {
         }
     };
     let client = SeedClient::new(&cli.target).await;
-    let (payload, describe) = command.into_payload();
     match client.invoke(payload).await {
         Ok(result) => {
             println!(

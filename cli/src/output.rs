@@ -89,3 +89,71 @@ pub fn outbox(result: &Value) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The key set's keys (`keys list`, and after `keys rotate` / `keys prune`).
+pub fn keys(result: &Value) -> String {
+    let rows = result["keys"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|k| {
+            ["kid", "alg", "state", "created_at", "retired_at", "not_after"]
+                .iter()
+                .map(|f| text(&k[*f]))
+                .collect()
+        })
+        .collect();
+    let mut out = table(
+        &["kid", "alg", "state", "created_at", "retired_at", "verifies_until"],
+        rows,
+    );
+    if let Some(source) = result["source"].as_str() {
+        out.push_str(&format!("\n(key set: {source})"));
+    }
+    out
+}
+
+pub fn rotation(result: &Value) -> String {
+    let mut lines = Vec::new();
+    let new_kid = text(&result["new_kid"]);
+    if result["staged"] == Value::Bool(true) {
+        lines.push(format!(
+            "staged {new_kid}: published now, signs after the next `gatehouse keys rotate`"
+        ));
+    } else {
+        lines.push(format!("{new_kid} signs new tokens"));
+        if let Some(old) = result["retired_kid"].as_str() {
+            lines.push(format!("{old} verifies the tokens it signed until they expire"));
+        }
+    }
+    lines.push(dropped(result));
+    lines.push(keys(result));
+    lines.retain(|l| !l.is_empty());
+    lines.join("\n")
+}
+
+pub fn dropped(result: &Value) -> String {
+    let kids: Vec<String> = result["dropped"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(text)
+        .collect();
+    if kids.is_empty() {
+        String::new()
+    } else {
+        format!("dropped {}", kids.join(", "))
+    }
+}
+
+pub fn prune(result: &Value) -> String {
+    let dropped = dropped(result);
+    let head = if dropped.is_empty() {
+        "nothing to drop".to_string()
+    } else {
+        dropped
+    };
+    format!("{head}\n{}", keys(result))
+}

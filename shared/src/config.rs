@@ -1,9 +1,7 @@
 //! Typed settings, read once at start-up from the environment, with every default in one place.
 
-use crate::model::{AcceptanceMode, Mailer, RateLimit};
-use hmac::{Hmac, KeyInit, Mac};
-use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
+use crate::model::{AcceptanceMode, KeySource, Mailer, RateLimit, SigningAlgorithm};
+use secrecy::SecretString;
 use std::fmt::Display;
 use std::str::FromStr;
 
@@ -24,6 +22,11 @@ pub const SETTING_NAMES: &[&str] = &[
     "APP_ENV",
     "TABLE_NAME",
     "SECRET_KEY",
+    "KEY_SET_SECRET_ID",
+    "KEY_SET_FILE",
+    "SECRETS_MANAGER_ENDPOINT",
+    "JWT_ALGORITHM",
+    "PUBLIC_URL",
     "DYNAMODB_ENDPOINT",
     "JWT_ISSUER",
     "JWT_AUDIENCE",
@@ -55,7 +58,13 @@ pub struct Settings {
     pub table_name: String,
     /// Set locally (DynamoDB Local); unset on AWS.
     pub dynamodb_endpoint: Option<String>,
-    pub secret_key: SecretString,
+    /// Where the key set (signing keys, root secret) is read from.
+    pub key_source: KeySource,
+    /// The algorithm of the keys rotation generates; tokens are signed by the current key,
+    /// whatever its algorithm.
+    pub jwt_algorithm: SigningAlgorithm,
+    /// The API's public base URL (no trailing slash), for the issuer and the discovery document.
+    pub public_url: Option<String>,
     pub jwt_issuer: String,
     pub jwt_audience: String,
     pub access_token_expire_minutes: i64,
@@ -95,23 +104,22 @@ impl Settings {
         let is_dev = app_env == "dev";
         let table_name =
             get("TABLE_NAME").ok_or_else(|| ConfigError("TABLE_NAME is not set: name the DynamoDB table".into()))?;
-        let secret_key = match get("SECRET_KEY") {
-            Some(key) => key,
-            None if is_dev => DEV_PLACEHOLDER_KEY.to_string(),
-            None => {
-                return Err(ConfigError(
-                    "SECRET_KEY is not set: give it at least 32 random bytes (e.g. `openssl rand -base64 48`)".into(),
-                ))
+        let key_source = key_source(&get, is_dev)?;
+        let public_url = get("PUBLIC_URL").map(|url| url.trim().trim_end_matches('/').to_string());
+        if let Some(url) = &public_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(ConfigError(format!("PUBLIC_URL={url:?} is not an http(s) URL")));
             }
-        };
-        if !is_dev {
-            check_secret_strength(&secret_key)?;
         }
         Ok(Settings {
             table_name,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
-            secret_key: SecretString::from(secret_key),
-            jwt_issuer: get("JWT_ISSUER").unwrap_or_else(|| "gatehouse".into()),
+            key_source,
+            jwt_algorithm: parse(&get, "JWT_ALGORITHM", SigningAlgorithm::EdDSA)?,
+            jwt_issuer: get("JWT_ISSUER")
+                .or_else(|| public_url.clone())
+                .unwrap_or_else(|| "gatehouse".into()),
+            public_url,
             jwt_audience: get("JWT_AUDIENCE").unwrap_or_else(|| "gatehouse".into()),
             access_token_expire_minutes: parse_positive(&get, "ACCESS_TOKEN_EXPIRE_MINUTES", 30)?,
             registration_enabled: parse(&get, "REGISTRATION_ENABLED", true)?,
@@ -132,28 +140,42 @@ impl Settings {
             app_env,
         })
     }
-
-    pub fn secret_bytes(&self) -> &[u8] {
-        self.secret_key.expose_secret().as_bytes()
-    }
-
-    /// A 32-byte key for one job, derived from `SECRET_KEY` with HKDF-SHA256 (RFC 5869) under
-    /// `label`, so that no two jobs share a key and none of them is the signing key itself.
-    pub fn derived_key(&self, label: &str) -> [u8; 32] {
-        hkdf_sha256(self.secret_bytes(), label.as_bytes())
-    }
 }
 
-/// HKDF-SHA256 with an empty salt, for one 32-byte output block (L = HashLen, so one round).
-fn hkdf_sha256(input_key: &[u8], info: &[u8]) -> [u8; 32] {
-    type HmacSha256 = Hmac<Sha256>;
-    let mut extract = <HmacSha256 as KeyInit>::new_from_slice(&[0u8; 32]).expect("HMAC takes any key length");
-    extract.update(input_key);
-    let pseudo_random_key = extract.finalize().into_bytes();
-    let mut expand = <HmacSha256 as KeyInit>::new_from_slice(&pseudo_random_key).expect("HMAC takes any key length");
-    expand.update(info);
-    expand.update(&[1]);
-    expand.finalize().into_bytes().into()
+/// The key set's source: `KEY_SET_SECRET_ID` (Secrets Manager) or `KEY_SET_FILE`, or the legacy
+/// `SECRET_KEY` (one HS256 key); `APP_ENV=dev` with none of them falls back to a fixed local key.
+fn key_source(get: &impl Fn(&str) -> Option<String>, is_dev: bool) -> Result<KeySource, ConfigError> {
+    let secret_id = get("KEY_SET_SECRET_ID");
+    let file = get("KEY_SET_FILE");
+    let legacy = get("SECRET_KEY");
+    let endpoint = get("SECRETS_MANAGER_ENDPOINT");
+    if secret_id.is_some() && file.is_some() {
+        return Err(ConfigError(
+            "KEY_SET_SECRET_ID and KEY_SET_FILE are both set: keep the one the key set is in".into(),
+        ));
+    }
+    if legacy.is_some() && (secret_id.is_some() || file.is_some()) {
+        return Err(ConfigError(
+            "SECRET_KEY is set next to a key set (KEY_SET_SECRET_ID or KEY_SET_FILE): SECRET_KEY is the legacy HS256 key; unset it".into(),
+        ));
+    }
+    match (secret_id, file, legacy) {
+        (Some(secret_id), _, _) => Ok(KeySource::SecretsManager {
+            secret_id: secret_id.trim().to_string(),
+            endpoint,
+        }),
+        (None, Some(path), _) => Ok(KeySource::File(path.trim().into())),
+        (None, None, Some(key)) => {
+            if !is_dev {
+                check_secret_strength(&key)?;
+            }
+            Ok(KeySource::Legacy(SecretString::from(key)))
+        }
+        (None, None, None) if is_dev => Ok(KeySource::Legacy(SecretString::from(DEV_PLACEHOLDER_KEY))),
+        (None, None, None) => Err(ConfigError(
+            "no key set: set KEY_SET_SECRET_ID (a Secrets Manager secret, see `gatehouse keys generate`) or KEY_SET_FILE; SECRET_KEY is accepted as a legacy HS256 key".into(),
+        )),
+    }
 }
 
 fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
@@ -232,6 +254,7 @@ fn rate_limit(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
@@ -244,7 +267,7 @@ mod tests {
     #[test]
     fn production_refuses_missing_short_and_placeholder_keys() {
         let missing = settings(&[("TABLE_NAME", "t")]).unwrap_err().to_string();
-        assert!(missing.contains("SECRET_KEY is not set"), "{missing}");
+        assert!(missing.contains("no key set"), "{missing}");
         let short = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", "short")])
             .unwrap_err()
             .to_string();
@@ -262,7 +285,46 @@ mod tests {
     #[test]
     fn dev_falls_back_to_a_local_key() {
         let s = settings(&[("TABLE_NAME", "t"), ("APP_ENV", "dev")]).unwrap();
-        assert_eq!(s.secret_bytes(), DEV_PLACEHOLDER_KEY.as_bytes());
+        assert!(matches!(&s.key_source, KeySource::Legacy(key) if key.expose_secret() == DEV_PLACEHOLDER_KEY));
+    }
+
+    #[test]
+    fn the_key_set_source_is_one_of_secret_file_or_legacy_key() {
+        let s = settings(&[("TABLE_NAME", "t"), ("KEY_SET_SECRET_ID", "gatehouse/prod/key-set")]).unwrap();
+        assert!(
+            matches!(&s.key_source, KeySource::SecretsManager { secret_id, endpoint: None } if secret_id == "gatehouse/prod/key-set")
+        );
+        let s = settings(&[("TABLE_NAME", "t"), ("KEY_SET_FILE", ".local/key-set.json")]).unwrap();
+        assert!(matches!(&s.key_source, KeySource::File(path) if path.ends_with("key-set.json")));
+        let both = settings(&[("TABLE_NAME", "t"), ("KEY_SET_FILE", "f"), ("KEY_SET_SECRET_ID", "s")]);
+        assert!(both.unwrap_err().to_string().contains("both set"));
+        let with_legacy = settings(&[("TABLE_NAME", "t"), ("KEY_SET_FILE", "f"), ("SECRET_KEY", STRONG)]);
+        assert!(with_legacy.unwrap_err().to_string().contains("legacy"));
+        assert_eq!(s.jwt_algorithm, SigningAlgorithm::EdDSA);
+        let bad = settings(&[("TABLE_NAME", "t"), ("KEY_SET_FILE", "f"), ("JWT_ALGORITHM", "none")]);
+        assert!(bad.unwrap_err().to_string().contains("JWT_ALGORITHM"));
+    }
+
+    #[test]
+    fn the_issuer_defaults_to_the_public_url() {
+        let s = settings(&[
+            ("TABLE_NAME", "t"),
+            ("KEY_SET_FILE", "f"),
+            ("PUBLIC_URL", "https://auth.example.com/"),
+        ])
+        .unwrap();
+        assert_eq!(s.jwt_issuer, "https://auth.example.com");
+        assert_eq!(s.public_url.as_deref(), Some("https://auth.example.com"));
+        let s = settings(&[("TABLE_NAME", "t"), ("KEY_SET_FILE", "f")]).unwrap();
+        assert_eq!(s.jwt_issuer, "gatehouse");
+        let s = settings(&[
+            ("TABLE_NAME", "t"),
+            ("KEY_SET_FILE", "f"),
+            ("PUBLIC_URL", "https://a"),
+            ("JWT_ISSUER", "me"),
+        ])
+        .unwrap();
+        assert_eq!(s.jwt_issuer, "me");
     }
 
     #[test]
@@ -324,17 +386,6 @@ mod tests {
             }
         );
         assert_eq!((s.lockout_attempts, s.lockout_minutes), (5, 15));
-    }
-
-    #[test]
-    fn hkdf_matches_rfc_5869_and_labels_give_distinct_keys() {
-        // RFC 5869 test case 3 (SHA-256, empty salt and info), first 32 bytes of its OKM.
-        let okm = hkdf_sha256(&[0x0b; 22], b"");
-        let hex: String = okm.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d");
-        let s = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).unwrap();
-        assert_ne!(s.derived_key("a"), s.derived_key("b"));
-        assert_ne!(&s.derived_key("a")[..], s.secret_bytes());
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod key_source;
 pub mod model;
 pub mod openapi;
 pub mod runtime;
@@ -33,18 +34,27 @@ pub struct App {
     /// The same storage as DynamoDB: table set-up, reachability, call counts, raw state.
     pub db: Store,
     pub clock: Arc<dyn Clock>,
+    /// The key set (signing keys and the root secret of the derived keys), cached per instance.
+    pub keys: Arc<domain::keys::KeyRing>,
     pub tokens: Arc<domain::tokens::TokenKeys>,
 }
 
 impl App {
-    pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Self {
-        let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings));
+    pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>, keys: domain::keys::KeyRing) -> Self {
+        let keys = Arc::new(keys);
+        let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings, keys.clone()));
         Self {
             settings: Arc::new(settings),
             store: Arc::new(store.clone()),
             db: store,
             clock,
+            keys,
             tokens,
         }
+    }
+
+    /// A 32-byte key for one job, derived from the key set's root secret under `label`.
+    pub fn derived_key(&self, label: &str) -> [u8; 32] {
+        self.keys.snapshot().derived_key(label)
     }
 }

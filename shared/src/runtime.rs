@@ -1,7 +1,7 @@
-//! Start-up shared by every function: logging, settings, the DynamoDB client. Any problem stops
-//! the process with one line saying what to fix.
+//! Start-up shared by every function: logging, settings, the key set, the DynamoDB client. Any
+//! problem stops the process with one line saying what to fix.
 
-use crate::{App, Settings, Store, SystemClock};
+use crate::{App, Clock, Settings, Store, SystemClock};
 use std::sync::Arc;
 
 /// Builds the app or exits with one clear line on stderr. `require_table` is false only for the
@@ -9,6 +9,9 @@ use std::sync::Arc;
 pub async fn start(require_table: bool) -> App {
     lambda_http::tracing::init_default_subscriber();
     let settings = Settings::from_env().unwrap_or_else(|e| fail(&e.to_string()));
+    let keys = crate::key_source::open(&settings.key_source, SystemClock.now())
+        .await
+        .unwrap_or_else(|e| fail(&e.to_string()));
     let client = crate::store::connect(settings.dynamodb_endpoint.as_deref()).await;
     let store = Store::new(client, settings.table_name.clone());
     // Proves the table is there and opens the connection during init, not on the first request.
@@ -19,10 +22,10 @@ pub async fn start(require_table: bool) -> App {
             settings.table_name
         ));
     }
-    App::new(settings, store, Arc::new(SystemClock))
+    App::new(settings, store, Arc::new(SystemClock), keys)
 }
 
 fn fail(message: &str) -> ! {
-    eprintln!("gatehouse: {message}");
+    eprintln!("gatehouse: {}", message.replace('\n', " "));
     std::process::exit(1);
 }

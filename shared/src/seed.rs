@@ -3,6 +3,7 @@
 //! the HTTP routes.
 
 use crate::domain::admin;
+use crate::domain::keys::{KeySet, KeySetError, MAX_CACHE_AGE_SECONDS};
 use crate::error::AppError;
 use crate::model::{Actor, Email, FullName, Password, Registration, UserView};
 use crate::App;
@@ -70,6 +71,16 @@ pub enum SeedCommand {
         #[serde(default = "default_role")]
         role: String,
     },
+    /// The key set's signing keys (kid, algorithm, state, dates), no material.
+    KeysList,
+    /// A new current key (the staged next one, if any), keeping the old one for verification
+    /// until its tokens have expired; `stage` publishes a next key instead, signing nothing yet.
+    KeysRotate {
+        #[serde(default)]
+        stage: bool,
+    },
+    /// Drops the previous keys whose tokens have all expired.
+    KeysPrune,
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -87,6 +98,8 @@ pub enum SeedErrorKind {
     DuplicateEmail,
     UnknownUser,
     InvalidRole,
+    /// The key set cannot be changed (legacy SECRET_KEY), or a next key is already staged.
+    KeySet,
     Internal,
 }
 
@@ -127,6 +140,9 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
         } => create_test_users(app, count, &prefix, &domain, password).await,
         SeedCommand::ListUsers => list_users(app).await,
         SeedCommand::PromoteUser { email, role } => promote_user(app, &email, &role).await,
+        SeedCommand::KeysList => keys_list(app).await,
+        SeedCommand::KeysRotate { stage } => keys_rotate(app, stage).await,
+        SeedCommand::KeysPrune => keys_prune(app).await,
     };
     match result {
         Ok(result) => SeedReply::Ok { result },
@@ -323,4 +339,58 @@ async fn promote_user(app: &App, email: &str, role: &str) -> Result<Value, SeedR
         "message": format!("Updated {email}: role {} -> {}", user.role.as_str(), updated.role.as_str()),
         "user": UserView::from(&updated),
     }))
+}
+
+fn key_error(e: KeySetError) -> SeedReply {
+    let kind = match e {
+        KeySetError::ReadOnly | KeySetError::AlreadyStaged(_) => SeedErrorKind::KeySet,
+        _ => SeedErrorKind::Internal,
+    };
+    error(kind, e.to_string())
+}
+
+fn key_listing(app: &App, set: &KeySet) -> Value {
+    json!({ "source": app.keys.describe(), "keys": set.list() })
+}
+
+/// Reads the set from its source (never a cached copy) for every key command.
+async fn keys_list(app: &App) -> Result<Value, SeedReply> {
+    let set = app.keys.read_latest(app.clock.now()).await.map_err(key_error)?;
+    Ok(key_listing(app, &set))
+}
+
+/// A retired key verifies for the access-token lifetime plus the time every warm instance may
+/// still sign with it before it re-reads the set.
+async fn keys_rotate(app: &App, stage: bool) -> Result<Value, SeedReply> {
+    let now = app.clock.now();
+    let set = app.keys.read_latest(now).await.map_err(key_error)?;
+    let keep_for = chrono::Duration::minutes(app.settings.access_token_expire_minutes)
+        + chrono::Duration::seconds(MAX_CACHE_AGE_SECONDS);
+    let rotation = set
+        .rotate(app.settings.jwt_algorithm, stage, keep_for, now)
+        .map_err(key_error)?;
+    let listing = key_listing(app, &rotation.set);
+    app.keys.replace(rotation.set, now).await.map_err(key_error)?;
+    let mut result = json!({
+        "staged": stage,
+        "new_kid": rotation.new_kid,
+        "retired_kid": rotation.retired_kid,
+        "dropped": rotation.dropped,
+    });
+    result["keys"] = listing["keys"].clone();
+    result["source"] = listing["source"].clone();
+    Ok(result)
+}
+
+async fn keys_prune(app: &App) -> Result<Value, SeedReply> {
+    let now = app.clock.now();
+    let set = app.keys.read_latest(now).await.map_err(key_error)?;
+    let (pruned, dropped) = set.prune(now);
+    let listing = key_listing(app, &pruned);
+    if !dropped.is_empty() {
+        app.keys.replace(pruned, now).await.map_err(key_error)?;
+    }
+    let mut result = listing;
+    result["dropped"] = json!(dropped);
+    Ok(result)
 }

@@ -1,6 +1,7 @@
 //! Login, bearer-token authentication and logout.
 
 use crate::audit::AuditEvent;
+use crate::domain::keys::USERNAME_HASH_LABEL;
 use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::ports::{failure_expiry, FailureCount};
@@ -9,8 +10,6 @@ use crate::error::AppError;
 use crate::model::{Caller, Email, Origin, TokenPair};
 use crate::App;
 use secrecy::SecretString;
-
-const USERNAME_HASH_LABEL: &str = "gatehouse username hash";
 
 pub const ACCOUNT_LOCKED: &str =
     "Account temporarily locked due to too many failed login attempts. Please try again later.";
@@ -26,7 +25,7 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     // into the username field impossible to crack from the logs.
     let lockout_key = email.as_ref().map_or_else(
         || {
-            let key = app.settings.derived_key(USERNAME_HASH_LABEL);
+            let key = app.derived_key(USERNAME_HASH_LABEL);
             format!(
                 "not-an-email:{}",
                 one_time::keyed_hash(&key, &username.trim().to_lowercase())
@@ -110,7 +109,7 @@ fn locked(app: &App, lockout_key: &str) -> AppError {
 /// same 401.
 pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
     let now = app.clock.now();
-    let claims = app.tokens.verify(token, now).ok_or(AppError::Unauthenticated)?;
+    let claims = app.tokens.verify(token, now).await.ok_or(AppError::Unauthenticated)?;
     let user_id = claims.user_id().ok_or(AppError::Unauthenticated)?;
     let (user, revoked, session) = app
         .store

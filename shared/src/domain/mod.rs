@@ -3,7 +3,9 @@
 pub mod access;
 pub mod admin;
 pub mod auth;
+pub mod discovery;
 pub mod invites;
+pub mod keys;
 pub mod limits;
 pub mod mail;
 pub mod one_time;

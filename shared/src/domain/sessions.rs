@@ -2,12 +2,13 @@
 //! on every use; the previous one, replayed within the grace window, gets the family's current
 //! pair (two tabs refreshing at once); replayed later, it revokes the whole family.
 //!
-//! A family's tokens are derived, not random: token = HMAC(SECRET_KEY, salt, generation), with
-//! a per-family random salt. Only their SHA-256 is stored, yet the server can hand the current
+//! A family's tokens are derived, not random: token = HMAC(K, salt, generation), with a
+//! per-family random salt and K derived from the key set's root secret (HKDF, its own label). Only their SHA-256 is stored, yet the server can hand the current
 //! token out again during the grace window without keeping it.
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
+use crate::domain::keys;
 use crate::domain::one_time;
 use crate::error::AppError;
 use crate::model::{AccessClaims, Origin, RefreshRecord, Session, SessionView, TokenPair, User};
@@ -20,7 +21,8 @@ use sha2::Sha256;
 pub const INVALID_REFRESH: &str = "Invalid refresh token";
 
 fn refresh_token(app: &App, salt: &str, generation: i64) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app.settings.secret_bytes()).expect("HMAC takes any key length");
+    let key = app.derived_key(keys::REFRESH_TOKEN_LABEL);
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
     mac.update(b"gatehouse refresh token\0");
     mac.update(salt.as_bytes());
     mac.update(&generation.to_be_bytes());
@@ -41,8 +43,8 @@ fn record_of(app: &App, session: &Session) -> RefreshRecord {
     }
 }
 
-fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> TokenPair {
-    let (access_token, _) = app.tokens.issue(&user, &session.id, now);
+async fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> TokenPair {
+    let (access_token, _) = app.tokens.issue(&user, &session.id, now).await;
     TokenPair {
         access_token,
         refresh_token: refresh_token(app, &session.salt, session.generation),
@@ -72,7 +74,7 @@ pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Resu
     app.store
         .create_session(&session, &record_of(app, &session), last_login.as_deref())
         .await?;
-    Ok(pair(app, user, &session, now))
+    Ok(pair(app, user, &session, now).await)
 }
 
 fn invalid() -> AppError {
@@ -122,7 +124,7 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
                     .actor_id(user.id)
                     .target("session", next.id.clone())
                     .emit(now);
-                return Ok(pair(app, user, &next, now));
+                return Ok(pair(app, user, &next, now).await);
             }
             // Another request rotated it first: judge this one against the family as it is now.
             match app.store.user_and_session(user.id, &session.id).await?.1 {
@@ -132,7 +134,7 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
             continue;
         }
         if verdict == Presented::PreviousWithinGrace {
-            return Ok(pair(app, user, &session, now));
+            return Ok(pair(app, user, &session, now).await);
         }
         break;
     }

@@ -1,34 +1,31 @@
-//! Access tokens: JWT HS256, algorithm pinned, issuer and audience checked, expiry read from the
-//! injectable clock.
+//! Access tokens: JWTs signed by the key set's current key, with its `kid` and `typ: at+jwt`
+//! (RFC 9068). Verification takes the key the `kid` names and pins the algorithm to that key's;
+//! it refuses `none`, any other algorithm, unknown or expired kids, keys carried or pointed at
+//! by the token itself (`jwk`, `jku`, `x5u`, `x5c`), `crit`, and a missing or wrong `typ`.
+//! Issuer and audience are checked; expiry against the injectable clock.
 
 use crate::config::Settings;
+use crate::domain::keys::KeyRing;
 use crate::model::{AccessClaims, User};
 use chrono::{DateTime, Duration, Utc};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{decode, decode_header, encode, Algorithm, Header, Validation};
+use std::sync::Arc;
 use uuid::{NoContext, Timestamp, Uuid};
 
+/// The `typ` header of access tokens (RFC 9068).
+pub const ACCESS_TOKEN_TYPE: &str = "at+jwt";
+
 pub struct TokenKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    keys: Arc<KeyRing>,
     issuer: String,
     audience: String,
     lifetime: Duration,
 }
 
 impl TokenKeys {
-    pub fn new(settings: &Settings) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&settings.jwt_issuer]);
-        validation.set_audience(&[&settings.jwt_audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
-        validation.leeway = 0;
-        // Expiry is checked against the app's clock in `verify`, so tests can move time.
-        validation.validate_exp = false;
+    pub fn new(settings: &Settings, keys: Arc<KeyRing>) -> Self {
         Self {
-            encoding: EncodingKey::from_secret(settings.secret_bytes()),
-            decoding: DecodingKey::from_secret(settings.secret_bytes()),
-            validation,
+            keys,
             issuer: settings.jwt_issuer.clone(),
             audience: settings.jwt_audience.clone(),
             lifetime: Duration::minutes(settings.access_token_expire_minutes),
@@ -40,7 +37,18 @@ impl TokenKeys {
         self.lifetime.num_seconds()
     }
 
-    pub fn issue(&self, user: &User, session_id: &str, now: DateTime<Utc>) -> (String, AccessClaims) {
+    fn validation(&self, algorithm: Algorithm) -> Validation {
+        let mut validation = Validation::new(algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        validation.leeway = 0;
+        // Expiry is checked against the app's clock in `verify`, so tests can move time.
+        validation.validate_exp = false;
+        validation
+    }
+
+    pub async fn issue(&self, user: &User, session_id: &str, now: DateTime<Utc>) -> (String, AccessClaims) {
         let ms_timestamp = Timestamp::from_unix(
             NoContext,
             u64::try_from(now.timestamp()).unwrap_or_default(),
@@ -56,14 +64,39 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .expect("HS256 encoding of plain claims cannot fail");
+        let set = self.keys.fresh(now).await;
+        let key = set.signing_key();
+        let mut header = Header::new(key.algorithm);
+        header.typ = Some(ACCESS_TOKEN_TYPE.to_string());
+        header.kid = Some(key.kid.to_string());
+        let token =
+            encode(&header, &claims, key.encoding).expect("signing plain claims with a checked key cannot fail");
         (token, claims)
     }
 
     /// The claims of a well-signed, unexpired token of ours; `None` for anything else.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<AccessClaims> {
-        let claims = decode::<AccessClaims>(token, &self.decoding, &self.validation)
+    pub async fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<AccessClaims> {
+        // An unknown `alg` (`none` among them) fails here already.
+        let header = decode_header(token).ok()?;
+        let carries_a_key =
+            header.jwk.is_some() || header.jku.is_some() || header.x5u.is_some() || header.x5c.is_some();
+        let typ_ok = header.typ.as_deref().is_some_and(|typ| {
+            typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYPE) || typ.eq_ignore_ascii_case("application/at+jwt")
+        });
+        if carries_a_key || header.crit.is_some() || !typ_ok {
+            return None;
+        }
+        let kid = header.kid?;
+        let mut set = self.keys.fresh(now).await;
+        if !set.knows(&kid) {
+            // Perhaps a rotation this instance has not seen yet.
+            set = self.keys.reload_for_unknown_kid(now).await;
+        }
+        let key = set.verifying_key(&kid, now)?;
+        if header.alg != key.algorithm {
+            return None;
+        }
+        let claims = decode::<AccessClaims>(token, key.decoding, &self.validation(key.algorithm))
             .ok()?
             .claims;
         (claims.exp > now.timestamp()).then_some(claims)

@@ -5,6 +5,7 @@ use super::extract::{Form, Limited, RateLimited};
 use super::route::Input;
 use super::{cookies, json_response, no_content, Fields, FromFields, Json, OptionalJson, Path, Route};
 use crate::domain::auth;
+use crate::domain::discovery;
 use crate::domain::invites;
 use crate::domain::limits;
 use crate::domain::recovery::{self, Resend};
@@ -105,7 +106,41 @@ pub fn routes() -> Vec<Route> {
         .input(Input::Json("TokenBody"))
         .ok(200, "InviteResponse")
         .errors(&[400, 401, 409, 413, 422]),
+        Route::get(
+            "/.well-known/jwks.json",
+            jwks,
+            "The public keys that verify access tokens (JWKS, RFC 7517)",
+        )
+        .ok(200, "JwkSet"),
+        Route::get(
+            "/.well-known/openid-configuration",
+            openid_configuration,
+            "Discovery: issuer, jwks_uri, token endpoint, grant types and algorithms",
+        )
+        .ok(200, "OpenIdConfiguration"),
     ]
+}
+
+/// A public document verifiers may cache.
+fn cacheable(mut response: Response) -> Response {
+    let value = HeaderValue::from_str(&discovery::cache_control()).expect("a valid header value");
+    response.headers_mut().insert(header::CACHE_CONTROL, value);
+    response
+}
+
+/// `GET /.well-known/jwks.json`: public keys only.
+async fn jwks(State(app): State<App>) -> Response {
+    cacheable(json_response(StatusCode::OK, &discovery::jwks(&app).await))
+}
+
+/// `GET /.well-known/openid-configuration`; URLs from `PUBLIC_URL`, else the request's host.
+async fn openid_configuration(State(app): State<App>, headers: HeaderMap) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let document = discovery::openid_configuration(&app, &format!("https://{host}")).await;
+    cacheable(json_response(StatusCode::OK, &document))
 }
 
 pub struct LoginLimit;

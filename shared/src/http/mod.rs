@@ -170,7 +170,11 @@ mod tests {
         })
         .unwrap();
         let store = Store::new(crate::store::connect(Some("http://127.0.0.1:9")).await, "unused");
-        App::new(settings, store, Arc::new(ManualClock::starting_now()))
+        let keys = crate::domain::keys::KeyRing::fixed(
+            crate::domain::keys::KeySet::generate(crate::model::SigningAlgorithm::EdDSA, chrono::Utc::now()),
+            "a generated key set".into(),
+        );
+        App::new(settings, store, Arc::new(ManualClock::starting_now()), keys)
     }
 
     async fn send(method: Method, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Response {

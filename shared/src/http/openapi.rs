@@ -92,7 +92,7 @@ fn schemas() -> Value {
     let timestamp = json!({ "type": "string", "format": "date-time" });
     let nullable_timestamp = json!({ "type": ["string", "null"], "format": "date-time" });
     let org_role = json!({ "type": "string", "enum": ["owner", "admin", "member"] });
-    json!({
+    let mut schemas = json!({
         "HTTPError": object(json!({ "detail": { "type": "string" } }), &["detail"]),
         "ValidationError": object(json!({
             "type": { "type": "string" },
@@ -215,6 +215,36 @@ fn schemas() -> Value {
         }), &["id", "organization_id", "email", "role", "status", "created_at", "expires_at"]),
         "InviteList": array_of("InviteResponse"),
         "OpenApiDocument": { "type": "object" },
+    });
+    let keys = key_schemas();
+    schemas
+        .as_object_mut()
+        .expect("an object")
+        .extend(keys.as_object().expect("an object").clone());
+    schemas
+}
+
+/// The JWKS and the discovery document.
+fn key_schemas() -> Value {
+    json!({
+        "Jwk": object(json!({
+            "kty": { "type": "string", "enum": ["OKP", "EC"] },
+            "crv": { "type": "string", "enum": ["Ed25519", "P-256"] },
+            "x": { "type": "string" },
+            "y": { "type": "string" },
+            "kid": { "type": "string" },
+            "alg": { "type": "string", "enum": ["EdDSA", "ES256"] },
+            "use": { "type": "string", "enum": ["sig"] },
+        }), &["kty", "crv", "x", "kid", "alg", "use"]),
+        "JwkSet": object(json!({ "keys": array_of("Jwk") }), &["keys"]),
+        "OpenIdConfiguration": object(json!({
+            "issuer": { "type": "string" },
+            "jwks_uri": { "type": "string" },
+            "token_endpoint": { "type": "string" },
+            "grant_types_supported": { "type": "array", "items": { "type": "string" } },
+            "response_types_supported": { "type": "array", "items": { "type": "string" } },
+            "id_token_signing_alg_values_supported": { "type": "array", "items": { "type": "string" } },
+        }), &["issuer", "jwks_uri", "token_endpoint", "grant_types_supported", "response_types_supported", "id_token_signing_alg_values_supported"]),
     })
 }
 

@@ -271,18 +271,24 @@ fn b64(value: &Value) -> String {
     Base64UrlUnpadded::encode_string(value.to_string().as_bytes())
 }
 
+/// Signs as the legacy `SECRET_KEY` set does (its kid, `typ: at+jwt`), so each case fails for
+/// its own reason.
 fn sign(claims: &Value, algorithm: Algorithm, secret: &str) -> String {
-    encode(
-        &Header::new(algorithm),
-        claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
-    )
-    .unwrap()
+    let mut header = Header::new(algorithm);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some(
+        shared::domain::keys::KeySet::legacy(SECRET)
+            .signing_key()
+            .kid
+            .to_string(),
+    );
+    encode(&header, claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
 }
 
 #[tokio::test]
 async fn every_bad_token_gets_the_same_401() {
-    let t = TestApp::new().await;
+    // The legacy HS256 key, so the cases can sign with it (keys_api.rs has the EdDSA attacks).
+    let t = TestApp::with_env(&[("SECRET_KEY", SECRET)]).await;
     let token = t.user_with_token("jane@example.com").await;
     let claims = decode_claims(&token);
     let [header, _, signature]: [&str; 3] = token.split('.').collect::<Vec<_>>().try_into().unwrap();

@@ -195,17 +195,31 @@ const ENV_EXAMPLE_ONLY: &[(&str, &str)] = &[
     ("API_PORT", "make serve's port for cargo lambda watch"),
 ];
 /// Read by `Settings` and not listed in `.env.example`.
-const NOT_IN_ENV_EXAMPLE: &[(&str, &str)] = &[(
-    "DYNAMODB_ENDPOINT",
-    "make serve sets it from DYNAMODB_PORT, over whatever .env says",
-)];
+const NOT_IN_ENV_EXAMPLE: &[(&str, &str)] = &[
+    (
+        "DYNAMODB_ENDPOINT",
+        "make serve sets it from DYNAMODB_PORT, over whatever .env says",
+    ),
+    ("SECRETS_MANAGER_ENDPOINT", "tests only: make test points it at moto"),
+];
 /// In the functions' environment and not read by `Settings`.
 const TEMPLATE_ONLY: &[(&str, &str)] = &[(LOG_FILTER, "the log filter, read by lambda_http's tracing subscriber")];
 /// Read by `Settings` and not in the functions' environment.
-const NOT_IN_TEMPLATE: &[(&str, &str)] = &[(
-    "DYNAMODB_ENDPOINT",
-    "local only: on AWS the SDK uses the region's endpoint",
-)];
+const NOT_IN_TEMPLATE: &[(&str, &str)] = &[
+    (
+        "DYNAMODB_ENDPOINT",
+        "local only: on AWS the SDK uses the region's endpoint",
+    ),
+    (
+        "SECRETS_MANAGER_ENDPOINT",
+        "local only: on AWS the SDK uses the region's endpoint",
+    ),
+    ("KEY_SET_FILE", "local only: on AWS the key set is in Secrets Manager"),
+    (
+        "SECRET_KEY",
+        "legacy HS256 key: a deployed function never gets a secret in its environment",
+    ),
+];
 /// Template parameters that configure the stack, not a function's environment.
 const STACK_PARAMETERS: &[(&str, &str)] = &[
     ("Architecture", "the functions' architecture"),
@@ -213,10 +227,6 @@ const STACK_PARAMETERS: &[(&str, &str)] = &[
     ("ThrottlingRateLimit", "the HTTP API stage's steady request rate"),
     ("ThrottlingBurstLimit", "the HTTP API stage's burst"),
     ("AuthReservedConcurrency", "the auth function's reserved concurrency"),
-    (
-        "SecretKeySecretName",
-        "the Secrets Manager secret SECRET_KEY is resolved from at deploy time",
-    ),
 ];
 
 fn names(list: &[(&str, &str)]) -> BTreeSet<String> {
@@ -335,14 +345,11 @@ fn template_environment_carries_every_setting_from_its_parameter() {
         match variable.as_str() {
             // The table the template creates, not a parameter.
             "TABLE_NAME" => assert_eq!(value, &serde_yaml::from_str::<Value>("!Ref Table").unwrap()),
-            // Resolved from Secrets Manager at deploy time, never a parameter's value.
-            "SECRET_KEY" => assert_eq!(
-                value,
-                &serde_yaml::from_str::<Value>(
-                    r#"!Sub "{{resolve:secretsmanager:${SecretKeySecretName}:SecretString}}""#
-                )
-                .unwrap()
-            ),
+            // The secret's name (read at run time), from the parameter naming it.
+            "KEY_SET_SECRET_ID" => {
+                assert_eq!(value, &serde_yaml::from_str::<Value>("!Ref KeySetSecretName").unwrap());
+                used.insert("KeySetSecretName".to_string());
+            }
             _ => {
                 let parameter = parameter_name(variable);
                 let reference = format!("!Ref {parameter}");
@@ -370,10 +377,7 @@ fn template_environment_carries_every_setting_from_its_parameter() {
 fn template_defaults_are_the_code_defaults() {
     let template = template();
     let parameters = &template["Parameters"];
-    let required = pairs(&[
-        ("TABLE_NAME", "t"),
-        ("SECRET_KEY", "template-defaults-secret-0123456789abcdef"),
-    ]);
+    let required = pairs(&[("TABLE_NAME", "t"), ("KEY_SET_SECRET_ID", "gatehouse/key-set")]);
     let mut deployed = required.clone();
     for variable in template_environment().keys() {
         let parameter = &parameters[parameter_name(variable).as_str()];

@@ -5,8 +5,10 @@
 mod account_protection;
 mod auth_api;
 mod deployment;
+mod keys_api;
 mod openapi;
 mod orgs_api;
+mod secrets_manager;
 mod sessions_api;
 mod support;
 mod users_api;

@@ -13,9 +13,21 @@ use std::sync::Arc;
 pub const SECRET: &str = "integration-tests-secret-key-0123456789abcdef";
 pub const PASSWORD: &str = "Secret1234!";
 
+/// A new key set of `alg` in a file of its own under the system's temporary directory.
+pub fn key_set_file(alg: shared::model::SigningAlgorithm) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join("gatehouse-test-keys");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{}.json", uuid::Uuid::new_v4()));
+    let set = shared::domain::keys::KeySet::generate(alg, chrono::Utc::now());
+    shared::key_source::write_private_file(&path, &set.to_json()).unwrap();
+    path
+}
+
 pub struct TestApp {
     pub app: App,
     pub clock: ManualClock,
+    /// The settings' environment, for `sibling`.
+    env: HashMap<String, String>,
 }
 
 /// One request a test sends.
@@ -106,11 +118,16 @@ impl TestApp {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT")
             .expect("DYNAMODB_ENDPOINT must point at DynamoDB Local: run the tests with `make test`");
         let table = format!("test-{}", uuid::Uuid::new_v4());
-        let mut env: HashMap<String, String> = HashMap::from([
-            ("TABLE_NAME".into(), table.clone()),
-            ("SECRET_KEY".into(), SECRET.into()),
-            ("APP_ENV".into(), "test".into()),
-        ]);
+        let mut env: HashMap<String, String> =
+            HashMap::from([("TABLE_NAME".into(), table.clone()), ("APP_ENV".into(), "test".into())]);
+        // A fresh EdDSA key set of its own, unless the test names a source.
+        let names_a_source = overrides
+            .iter()
+            .any(|(k, _)| matches!(*k, "SECRET_KEY" | "KEY_SET_FILE" | "KEY_SET_SECRET_ID"));
+        if !names_a_source {
+            let path = key_set_file(shared::model::SigningAlgorithm::EdDSA);
+            env.insert("KEY_SET_FILE".into(), path.display().to_string());
+        }
         // Out of the way unless a test is about them: every request here comes from one client.
         for name in ["LOGIN", "REGISTER", "RESET", "RESEND_VERIFICATION"] {
             env.insert(format!("RATE_LIMIT_{name}_MAX"), "1000".into());
@@ -123,8 +140,11 @@ impl TestApp {
         let store = Store::new(client, table);
         store.ensure_table().await.expect("create the test table");
         let clock = ManualClock::starting_now();
-        let app = App::new(settings, store, Arc::new(clock.clone()));
-        TestApp { app, clock }
+        let keys = shared::key_source::open(&settings.key_source, shared::Clock::now(&clock))
+            .await
+            .expect("the test key set opens");
+        let app = App::new(settings, store, Arc::new(clock.clone()), keys);
+        TestApp { app, clock, env }
     }
 
     pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Body) -> Reply {
@@ -226,6 +246,21 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Another instance of the same deployment: the same table, clock and key set source, with a
+    /// key set cache of its own (as a second Lambda instance would have).
+    pub async fn sibling(&self) -> App {
+        let settings = Settings::from_lookup(|k| self.env.get(k).cloned()).unwrap();
+        let keys = shared::key_source::open(&settings.key_source, shared::Clock::now(&self.clock))
+            .await
+            .unwrap();
+        App::new(settings, self.app.db.clone(), Arc::new(self.clock.clone()), keys)
+    }
+
+    /// The key set file this app reads (tests that forge tokens take keys from it).
+    pub fn key_set_path(&self) -> std::path::PathBuf {
+        self.env["KEY_SET_FILE"].clone().into()
+    }
+
     pub fn clock_ms(&self) -> i64 {
         use shared::Clock;
         self.clock.now().timestamp_millis()
