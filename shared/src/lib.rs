@@ -34,6 +34,8 @@ pub struct App {
     pub db: Store,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<domain::tokens::TokenKeys>,
+    /// Password checks run by logins through this `App` (read by tests only).
+    pub password_checks: domain::password::CheckCount,
 }
 
 impl App {
@@ -45,6 +47,7 @@ impl App {
             db: store,
             clock,
             tokens,
+            password_checks: Default::default(),
         }
     }
 }
