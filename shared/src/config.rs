@@ -45,6 +45,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "ACCOUNT_LOCKOUT_ATTEMPTS",
     "ACCOUNT_LOCKOUT_MINUTES",
     "TRUST_PROXY_HEADERS",
+    "TRUSTED_PROXY_HOPS",
     "MAILER",
     "INVITE_ACCEPTANCE_MODE",
     "REFRESH_TOKEN_EXPIRE_DAYS",
@@ -77,9 +78,12 @@ pub struct Settings {
     pub resend_verification_limit: RateLimit,
     pub lockout_attempts: i64,
     pub lockout_minutes: i64,
-    /// Count the right-most `X-Forwarded-For` address as the client (a proxy in front of API
-    /// Gateway); otherwise API Gateway's `sourceIp`.
+    /// Take the client's address from `X-Forwarded-For` (a proxy in front of API Gateway);
+    /// otherwise API Gateway's `sourceIp`.
     pub trust_proxy_headers: bool,
+    /// With `trust_proxy_headers`: how many proxies append to `X-Forwarded-For`, counting API
+    /// Gateway itself; the client is that many entries from the right (1: what API Gateway saw).
+    pub trusted_proxy_hops: usize,
     pub mailer: Mailer,
     pub invite_acceptance_mode: AcceptanceMode,
     pub refresh_token_expire_days: i64,
@@ -132,6 +136,7 @@ impl Settings {
             lockout_attempts: parse_positive(&get, "ACCOUNT_LOCKOUT_ATTEMPTS", 5)?,
             lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
+            trusted_proxy_hops: parse_positive(&get, "TRUSTED_PROXY_HOPS", 1)? as usize,
             mailer: parse(&get, "MAILER", Mailer::Outbox)?,
             invite_acceptance_mode: parse(&get, "INVITE_ACCEPTANCE_MODE", AcceptanceMode::Email)?,
             refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
@@ -139,6 +144,12 @@ impl Settings {
             cookie_prefix: cookie_prefix(&get("PROJECT_NAME").unwrap_or_else(|| "gatehouse".into())),
             app_env,
         })
+    }
+
+    /// How many `X-Forwarded-For` entries from the right the client's address is, when the
+    /// header is trusted at all.
+    pub fn forwarded_hops(&self) -> Option<usize> {
+        self.trust_proxy_headers.then_some(self.trusted_proxy_hops)
     }
 }
 
@@ -347,6 +358,26 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("positive"), "{err}");
+    }
+
+    #[test]
+    fn forwarded_hops_count_only_when_the_header_is_trusted() {
+        let base = [("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut pairs = base.to_vec();
+            pairs.extend_from_slice(extra);
+            settings(&pairs)
+        };
+        assert_eq!(with(&[]).unwrap().forwarded_hops(), None);
+        assert_eq!(with(&[("TRUSTED_PROXY_HOPS", "2")]).unwrap().forwarded_hops(), None);
+        assert_eq!(
+            with(&[("TRUST_PROXY_HEADERS", "true")]).unwrap().forwarded_hops(),
+            Some(1)
+        );
+        let behind_cloudfront = with(&[("TRUST_PROXY_HEADERS", "true"), ("TRUSTED_PROXY_HOPS", "2")]);
+        assert_eq!(behind_cloudfront.unwrap().forwarded_hops(), Some(2));
+        let zero = with(&[("TRUST_PROXY_HEADERS", "true"), ("TRUSTED_PROXY_HOPS", "0")]);
+        assert!(zero.unwrap_err().to_string().contains("TRUSTED_PROXY_HOPS"));
     }
 
     #[test]

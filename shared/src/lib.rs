@@ -37,6 +37,8 @@ pub struct App {
     /// The key set (signing keys and the root secret of the derived keys), cached per instance.
     pub keys: Arc<domain::keys::KeyRing>,
     pub tokens: Arc<domain::tokens::TokenKeys>,
+    /// Password checks run by logins through this `App` (read by tests only).
+    pub password_checks: domain::password::CheckCount,
 }
 
 impl App {
@@ -50,6 +52,7 @@ impl App {
             clock,
             keys,
             tokens,
+            password_checks: Default::default(),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::domain::ports::UserCursor;
 use crate::domain::sessions;
 use crate::domain::users;
 use crate::error::AppError;
-use crate::model::{Actor, Caller, InviteStatus, OrgRole, Registration, Role, User};
+use crate::model::{Actor, Caller, FullName, InviteStatus, OrgRole, Registration, Role, User};
 use crate::App;
 
 fn not_found() -> AppError {
@@ -71,7 +71,7 @@ pub async fn update_full_name(
     app: &App,
     caller: &Caller,
     id: i64,
-    full_name: Option<String>,
+    full_name: Option<FullName>,
 ) -> Result<User, AppError> {
     if caller.user.id != id && caller.user.role != Role::Admin {
         return Err(AppError::Forbidden("Not authorized to update this user".into()));
@@ -80,7 +80,7 @@ pub async fn update_full_name(
     let now = app.clock.now();
     let user = app
         .store
-        .set_full_name(id, &full_name, &format_timestamp(now))
+        .set_full_name(id, &full_name.into_inner(), &format_timestamp(now))
         .await?
         .ok_or_else(not_found)?;
     audit("auth.user_updated", Actor::User(caller), id).emit(now);

@@ -4,7 +4,8 @@ use crate::audit::AuditEvent;
 use crate::domain::keys::USERNAME_HASH_LABEL;
 use crate::domain::one_time;
 use crate::domain::password;
-use crate::domain::ports::{failure_expiry, FailureCount};
+use crate::domain::password::Verdict;
+use crate::domain::ports::Reservation;
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::model::{Caller, Email, Origin, TokenPair};
@@ -14,9 +15,18 @@ use secrecy::SecretString;
 pub const ACCOUNT_LOCKED: &str =
     "Account temporarily locked due to too many failed login attempts. Please try again later.";
 
+/// Rounds of read-then-reserve before an attempt gives up as locked (a round is lost only to
+/// a parallel attempt that restarted a stale counter first).
+const RESERVE_ROUNDS: usize = 3;
+
 /// `POST /auth/token`: the password grant. Unknown emails and wrong passwords are one answer and
-/// cost one Argon2 verification each. Failures are counted per normalised email whether or not
+/// cost one Argon2 verification each. Attempts are counted per normalised email whether or not
 /// an account exists, so the lockout's 403 reveals nothing either.
+///
+/// Each attempt first reserves a slot on the email's counter with one conditional write (see
+/// `Reservation`), and only then checks the password: of any number of parallel attempts, at
+/// most `ACCOUNT_LOCKOUT_ATTEMPTS` per lock period reach a password check. A failure keeps its
+/// slot; a success frees the counter unless attempts were reserved after it.
 pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
     let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
@@ -36,16 +46,23 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     let attempts = app.settings.lockout_attempts;
     let lock_ms = app.settings.lockout_minutes * 60_000;
     let email_text = email.as_ref().map(|e| e.as_str());
-    let (mut failures, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
-    let started_ms = app.clock.now().timestamp_millis();
-    // Failures older than the lockout period are forgotten; that also ends an expired lock.
-    if failures.is_stale(started_ms, lock_ms) {
-        app.store.clear_failures(&lockout_key, failures).await?;
-        failures = FailureCount::default();
+    let (mut seen, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
+    let mut slot = None;
+    for _ in 0..RESERVE_ROUNDS {
+        let now_ms = app.clock.now().timestamp_millis();
+        let Some(reservation) = Reservation::plan(seen, now_ms, lock_ms, attempts) else {
+            break;
+        };
+        slot = app.store.reserve_attempt(&lockout_key, &reservation).await?;
+        if slot.is_some() {
+            break;
+        }
+        // Locked by parallel attempts, or restarted by one: read again and decide again.
+        seen = app.store.failures_and_user_id(&lockout_key, None).await?.0;
     }
-    if failures.is_locked(attempts) {
+    let Some(slot) = slot else {
         return Err(locked(app, &lockout_key));
-    }
+    };
 
     // An unknown email costs the same read as a known one, so timing tells them apart no more
     // than the answer does.
@@ -55,31 +72,22 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         .await?
         .filter(|_| user_id.is_some());
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
-    if !password::verify(password, stored_hash).await {
-        let now_ms = app.clock.now().timestamp_millis();
-        let expires_at = failure_expiry(now_ms, lock_ms);
-        let Some(count) = app
-            .store
-            .add_failure(&lockout_key, attempts, now_ms, expires_at)
-            .await?
-        else {
-            return Err(locked(app, &lockout_key));
-        };
+    app.password_checks.record();
+    let Verdict::Match { upgraded } = password::verify_and_upgrade(password, stored_hash).await else {
+        // The attempt keeps its slot: that is the failure counted.
         AuditEvent::new("auth.login_failed")
             .actor_email(&lockout_key)
             .ip_address(ip)
             .emit(app.clock.now());
-        if count == attempts {
+        if slot == attempts {
             AuditEvent::new("auth.account_locked")
                 .actor_email(&lockout_key)
                 .emit(app.clock.now());
         }
         return Err(AppError::InvalidCredentials);
-    }
+    };
     let user = user.expect("a matching password implies a user");
-    if failures.failures > 0 {
-        app.store.clear_failures(&lockout_key, failures).await?;
-    }
+    app.store.clear_failures(&lockout_key, slot).await?;
     if !user.is_active {
         AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)
@@ -89,13 +97,16 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         return Err(AppError::Forbidden("Account disabled".into()));
     }
     let now = app.clock.now();
-    AuditEvent::new("auth.login_success")
+    let mut event = AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
-        .ip_address(ip)
-        .emit(now);
-    // The session is written together with `last_login`.
-    sessions::start(app, user, "password", origin).await
+        .ip_address(ip);
+    if upgraded.is_some() {
+        event = event.detail("password hash upgraded to the current parameters");
+    }
+    event.emit(now);
+    // The session is written together with `last_login` (and the upgraded hash).
+    sessions::start_login(app, user, origin, upgraded).await
 }
 
 fn locked(app: &App, lockout_key: &str) -> AppError {

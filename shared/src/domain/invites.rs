@@ -84,6 +84,7 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
     AuditEvent::new("auth.invite_created")
         .actor_id(caller.user.id)
         .org_id(org_id)
+        .target("invite", invite.id)
         .detail(email.as_str())
         .emit(now);
     Ok(view)
@@ -144,7 +145,7 @@ async fn redeem(app: &App, invite: &Invite, user: &User) -> Result<(), AppError>
     AuditEvent::new("auth.invite_accepted")
         .actor_id(user.id)
         .org_id(invite.organization_id)
-        .target("user", user.id)
+        .target("invite", invite.id)
         .emit(now);
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::error::AppError;
 use crate::model::RateLimit;
 use crate::App;
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Route {
@@ -42,7 +43,7 @@ impl Route {
 pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError> {
     let limit = route.limit(app);
     let window_ms = limit.window_seconds * 1000;
-    let bucket = format!("{}#{client}", route.name());
+    let bucket = format!("{}#{}", route.name(), client_key(client));
     // A failed claim means another request took that slot meanwhile; a few rounds settle it.
     for _ in 0..=limit.max.min(32) {
         let now_ms = app.clock.now().timestamp_millis();
@@ -78,6 +79,23 @@ fn retry_after_seconds(taken: &HashMap<i64, i64>, window_ms: i64, now_ms: i64) -
     (wait_ms + 999) / 1000
 }
 
+/// What a limit counts requests under: the IPv4 address, or the /64 of an IPv6 one (a client
+/// usually holds a whole /64 and could otherwise take a fresh address per request). An
+/// IPv4-mapped IPv6 address counts as its IPv4 address; anything else as given.
+pub fn client_key(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                format!("{}/64", Ipv6Addr::from(prefix))
+            }
+        },
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => address.to_string(),
+    }
+}
+
 fn random_below(n: i64) -> i64 {
     let random = getrandom::u64().expect("the OS random source is available");
     (random % n.max(1) as u64) as i64
@@ -110,8 +128,18 @@ fn free_slot(taken: &HashMap<i64, i64>, max: i64, cutoff: i64) -> Option<(i64, O
 
 #[cfg(test)]
 mod tests {
-    use super::{free_slot, retry_after_seconds};
+    use super::{client_key, free_slot, retry_after_seconds};
     use std::collections::HashMap;
+
+    #[test]
+    fn ipv6_clients_count_by_their_64_prefix() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2::1"), client_key("2001:db8:1:2:ffff::9"));
+        assert_ne!(client_key("2001:db8:1:2::1"), client_key("2001:db8:1:3::1"));
+        assert_eq!(client_key("::ffff:203.0.113.9"), "203.0.113.9", "IPv4-mapped");
+        assert_eq!(client_key("203.0.113.9"), "203.0.113.9");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
 
     #[test]
     fn free_slots_are_unused_or_expired_and_full_buckets_have_none() {

@@ -116,6 +116,54 @@ pub fn failure_expiry(now_ms: i64, lock_ms: i64) -> i64 {
     (now_ms + lock_ms) / 1000 + 1
 }
 
+/// One login attempt's claim on a lockout counter, taken *before* the password is checked: the
+/// store applies it as one conditional write, so no more than `limit` attempts per lock period
+/// ever reach a password check, however many run in parallel.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reservation {
+    /// The counter read before was stale (older than the lock period) or absent: the write
+    /// starts it again at 1, provided it is still stale. Otherwise it adds 1, provided the count
+    /// is below `limit` and not stale.
+    pub restart: bool,
+    pub limit: i64,
+    pub now_ms: i64,
+    /// Attempts made at or before this instant are forgotten (`now_ms - lock period`).
+    pub stale_at_ms: i64,
+    /// When storage may drop the counter (epoch seconds).
+    pub expires_at: i64,
+}
+
+impl Reservation {
+    /// The claim an attempt makes after reading `seen`, or `None` when the email is locked.
+    /// Stale attempts count as none, which is also how an expired lock ends.
+    pub fn plan(seen: FailureCount, now_ms: i64, lock_ms: i64, limit: i64) -> Option<Reservation> {
+        let restart = seen.failures == 0 || seen.is_stale(now_ms, lock_ms);
+        if !restart && seen.is_locked(limit) {
+            return None;
+        }
+        Some(Reservation {
+            restart,
+            limit,
+            now_ms,
+            stale_at_ms: now_ms - lock_ms,
+            expires_at: failure_expiry(now_ms, lock_ms),
+        })
+    }
+
+    /// What a store's conditional write decides, as arithmetic: the slot taken (the new count),
+    /// or `None` when the condition fails. `current` is the counter as stored (absent = default).
+    pub fn apply(&self, current: FailureCount) -> Option<i64> {
+        let stale = current.failures == 0 || current.last_failure_ms <= self.stale_at_ms;
+        match (self.restart, stale) {
+            (true, true) => Some(1),
+            (false, false) if current.failures < self.limit => Some(current.failures + 1),
+            // An absent counter takes the first slot either way.
+            (false, true) if current.failures == 0 => Some(1),
+            _ => None,
+        }
+    }
+}
+
 #[async_trait]
 pub trait CredentialStore {
     /// Stores a token, makes it the user's one live token of its purpose and queues the message
@@ -142,25 +190,37 @@ pub trait CredentialStore {
         lockout: &str,
         email: Option<&str>,
     ) -> StoreResult<(FailureCount, Option<i64>)>;
-    /// Counts one more failure unless the count already reached `limit` (`None` then), else
-    /// the new count. Parallel failures are all counted.
-    async fn add_failure(&self, lockout: &str, limit: i64, now_ms: i64, expires_at: i64) -> StoreResult<Option<i64>>;
-    /// Forgets the failures if they are still the ones that were read.
-    async fn clear_failures(&self, lockout: &str, seen: FailureCount) -> StoreResult<()>;
+    /// Takes the next attempt slot for `lockout` with one conditional write, as
+    /// `Reservation::apply` decides it against the stored counter: the slot (the new count),
+    /// or `None` when the condition failed (locked, or changed since it was read).
+    async fn reserve_attempt(&self, lockout: &str, reservation: &Reservation) -> StoreResult<Option<i64>>;
+    /// After a successful attempt holding `slot`: forgets the counter if no attempt took a slot
+    /// after it (attempts reserved meanwhile keep counting, with every slot before them).
+    async fn clear_failures(&self, lockout: &str, slot: i64) -> StoreResult<()>;
     /// Marks an access token's `jti` revoked until the token would have expired anyway.
     async fn revoke_token(&self, jti: &str, token_expires_at: i64) -> StoreResult<()>;
 }
 
 // Sessions ------------------------------------------------------------------------------------
 
+/// A password hash replaced by one with the current parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Rehash<'a> {
+    pub from: &'a str,
+    pub to: &'a str,
+}
+
 #[async_trait]
 pub trait SessionStore {
-    /// The session and its first refresh token, and, for a login, the user's `last_login`.
+    /// The session and its first refresh token, and, for a login, the user's `last_login` and,
+    /// when given, the password hash upgraded to the current parameters (applied only while
+    /// the stored hash is still `rehash.from`: a password changed meanwhile stays).
     async fn create_session(
         &self,
         session: &Session,
         first: &RefreshRecord,
         last_login: Option<&str>,
+        rehash: Option<Rehash<'_>>,
     ) -> StoreResult<()>;
     async fn refresh_record(&self, hash: &str) -> StoreResult<Option<RefreshRecord>>;
     async fn user_and_session(&self, user_id: i64, session_id: &str) -> StoreResult<(Option<User>, Option<Session>)>;
@@ -363,5 +423,53 @@ mod tests {
         );
         assert!(seen.is_locked(5) && !seen.is_locked(6));
         assert_eq!(failure_expiry(1_500, 60_000), 62);
+    }
+
+    fn count(failures: i64, last_failure_ms: i64) -> FailureCount {
+        FailureCount {
+            failures,
+            last_failure_ms,
+        }
+    }
+
+    #[test]
+    fn an_attempt_takes_the_next_slot_until_the_limit() {
+        let lock_ms = 60_000;
+        let first = Reservation::plan(FailureCount::default(), 100_000, lock_ms, 5).unwrap();
+        assert!(first.restart);
+        assert_eq!(first.apply(FailureCount::default()), Some(1));
+        assert_eq!((first.stale_at_ms, first.expires_at), (40_000, 161));
+
+        let third = Reservation::plan(count(2, 90_000), 100_000, lock_ms, 5).unwrap();
+        assert!(!third.restart);
+        assert_eq!(third.apply(count(2, 90_000)), Some(3));
+        // Parallel attempts took slots meanwhile: the write still counts against the limit.
+        assert_eq!(third.apply(count(4, 99_000)), Some(5));
+        assert_eq!(third.apply(count(5, 99_000)), None, "the limit holds at the write");
+        assert_eq!(
+            third.apply(FailureCount::default()),
+            Some(1),
+            "cleared meanwhile: the first slot"
+        );
+        assert_eq!(
+            third.apply(count(4, 40_000)),
+            None,
+            "gone stale meanwhile: re-read and restart"
+        );
+    }
+
+    #[test]
+    fn a_locked_email_takes_nothing_until_the_lock_period_ends() {
+        let lock_ms = 60_000;
+        assert_eq!(Reservation::plan(count(5, 50_000), 100_000, lock_ms, 5), None);
+        assert_eq!(Reservation::plan(count(7, 50_000), 109_999, lock_ms, 5), None);
+        let after = Reservation::plan(count(5, 50_000), 110_000, lock_ms, 5).unwrap();
+        assert!(after.restart, "stale attempts count as reset");
+        assert_eq!(after.apply(count(5, 50_000)), Some(1));
+        assert_eq!(
+            after.apply(count(1, 110_000)),
+            None,
+            "another attempt restarted it first: re-read and take the next slot"
+        );
     }
 }

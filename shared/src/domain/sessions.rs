@@ -10,6 +10,7 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::keys;
 use crate::domain::one_time;
+use crate::domain::ports::Rehash;
 use crate::error::AppError;
 use crate::model::{AccessClaims, Origin, RefreshRecord, Session, SessionView, TokenPair, User};
 use crate::App;
@@ -55,6 +56,27 @@ async fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> T
 
 /// Starts a session for `user` and returns its first pair.
 pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Result<TokenPair, AppError> {
+    begin(app, user, source, origin, None).await
+}
+
+/// Starts the session of a password login: `last_login`, and the password hash when
+/// `upgraded_hash` replaces one made with older parameters, are written with it.
+pub async fn start_login(
+    app: &App,
+    user: User,
+    origin: &Origin,
+    upgraded_hash: Option<String>,
+) -> Result<TokenPair, AppError> {
+    begin(app, user, "password", origin, upgraded_hash).await
+}
+
+async fn begin(
+    app: &App,
+    user: User,
+    source: &str,
+    origin: &Origin,
+    upgraded_hash: Option<String>,
+) -> Result<TokenPair, AppError> {
     let now = app.clock.now();
     let session = Session {
         id: uuid::Uuid::new_v4().to_string(),
@@ -71,8 +93,12 @@ pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Resu
         rotated_at_ms: now.timestamp_millis(),
     };
     let last_login = (source == "password").then(|| format_timestamp(now));
+    let rehash = upgraded_hash.as_deref().map(|to| Rehash {
+        from: &user.hashed_password,
+        to,
+    });
     app.store
-        .create_session(&session, &record_of(app, &session), last_login.as_deref())
+        .create_session(&session, &record_of(app, &session), last_login.as_deref(), rehash)
         .await?;
     Ok(pair(app, user, &session, now).await)
 }

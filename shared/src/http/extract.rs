@@ -410,7 +410,7 @@ impl<L: Limited> FromRequestParts<App> for RateLimited<L> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
-        let address = client_address(parts, app.settings.trust_proxy_headers);
+        let address = client_address(parts, app.settings.forwarded_hops());
         limits::check(app, L::ROUTE, &address).await?;
         Ok(RateLimited(std::marker::PhantomData))
     }
@@ -424,19 +424,37 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The address rate limits count: the right-most `X-Forwarded-For` entry (the one our own proxy
-/// appended) when `trust_proxy_headers`, else API Gateway's source IP.
-pub fn client_address(parts: &Parts, trust_proxy_headers: bool) -> String {
-    let forwarded = trust_proxy_headers
-        .then(|| parts.headers.get("x-forwarded-for")?.to_str().ok())
-        .flatten()
-        .and_then(|list| list.rsplit(',').map(str::trim).find(|a| !a.is_empty()))
-        // Only a real address becomes part of a rate-limit key.
-        .and_then(|address| address.parse::<std::net::IpAddr>().ok())
-        .map(|address| address.to_string());
+/// The address rate limits count. With `forwarded_hops` (`TRUST_PROXY_HEADERS=true`), the
+/// `X-Forwarded-For` entry that many from the right: each proxy appends the address it received
+/// the request from, API Gateway last, so entry 1 is what API Gateway saw and entry 2 what the
+/// proxy in front of it (CloudFront, say) saw. Entries further left are whatever the client
+/// sent and never count. API Gateway's source IP otherwise, and when the header is shorter than
+/// that or its entry is not an address.
+pub fn client_address(parts: &Parts, forwarded_hops: Option<usize>) -> String {
+    let forwarded = forwarded_hops.and_then(|hops| {
+        let list: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect();
+        forwarded_client(&list.join(","), hops)
+    });
     forwarded
+        .map(|address| address.to_string())
         .or_else(|| source_ip(parts))
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The address `hops` entries from the right of an `X-Forwarded-For` list (1 = the right-most),
+/// if the list is that long and the entry is an IP address.
+pub fn forwarded_client(list: &str, hops: usize) -> Option<std::net::IpAddr> {
+    list.rsplit(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .nth(hops.checked_sub(1)?)?
+        .parse()
+        .ok()
 }
 
 /// The client's address as API Gateway saw it.
@@ -445,5 +463,31 @@ pub fn source_ip(parts: &Parts) -> Option<String> {
         RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.clone(),
         #[allow(unreachable_patterns)]
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    #[test]
+    fn the_client_is_the_entry_that_many_hops_from_the_right() {
+        let ip = |s: &str| Some(s.parse().unwrap());
+        // Straight to API Gateway: it appends the address it saw.
+        assert_eq!(forwarded_client("203.0.113.9", 1), ip("203.0.113.9"));
+        assert_eq!(
+            forwarded_client("6.6.6.6, 203.0.113.9", 1),
+            ip("203.0.113.9"),
+            "what the client wrote itself is ignored"
+        );
+        // CloudFront appends the viewer, API Gateway then CloudFront's edge address.
+        let via_cloudfront = "6.6.6.6, 203.0.113.9, 130.176.1.2";
+        assert_eq!(forwarded_client(via_cloudfront, 2), ip("203.0.113.9"));
+        assert_eq!(forwarded_client(via_cloudfront, 1), ip("130.176.1.2"));
+        assert_eq!(forwarded_client("2001:db8::1 ,, 130.176.1.2", 2), ip("2001:db8::1"));
+        assert_eq!(forwarded_client("130.176.1.2", 2), None, "shorter than the hops");
+        assert_eq!(forwarded_client("", 1), None);
+        assert_eq!(forwarded_client("not-an-ip, 130.176.1.2", 2), None);
+        assert_eq!(forwarded_client("203.0.113.9", 0), None);
     }
 }

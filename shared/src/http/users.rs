@@ -5,7 +5,7 @@ use super::{json_response, no_content, Fields, FromFields, Json, Path, Query, Ro
 use crate::domain::admin;
 use crate::domain::ports::UserCursor;
 use crate::error::{AppError, FieldError};
-use crate::model::{Actor, Caller, Registration, User, UserView};
+use crate::model::{Actor, Caller, FullName, Registration, User, UserView};
 use crate::App;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
@@ -153,7 +153,16 @@ async fn update(
     Path(id): Path<i64>,
     query: Query,
 ) -> Result<Response, AppError> {
-    let full_name = query.get("full_name");
+    // The rules of registration's `full_name`, except that a blank one is a 422 rather than
+    // no name: `?full_name=` is more likely a client bug than a wish to erase the name.
+    let loc = ["query", "full_name"];
+    let full_name = match query.get("full_name") {
+        None => None,
+        Some(raw) => match FullName::parse(&raw, &loc).map_err(|e| AppError::Validation(vec![e]))? {
+            Some(name) => Some(name),
+            None => return Err(AppError::Validation(vec![FieldError::too_short(&loc, 1)])),
+        },
+    };
     Ok(view(&admin::update_full_name(&app, &caller, id, full_name).await?))
 }
 

@@ -4,7 +4,7 @@
 use super::items::{from_item, n, number, outbox_item, token_item};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, sdk_error, transaction_error, Store};
-use crate::domain::ports::{CredentialStore, FailureCount, StoreResult};
+use crate::domain::ports::{CredentialStore, FailureCount, Reservation, StoreResult};
 use crate::model::{OneTimeToken, OutboxMessage, Purpose};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
@@ -117,24 +117,33 @@ impl CredentialStore for Store {
         Ok((failures, user_id))
     }
 
-    /// An atomic conditional `ADD`.
-    async fn add_failure(&self, lockout: &str, limit: i64, now_ms: i64, expires_at: i64) -> StoreResult<Option<i64>> {
-        let result = self
+    /// One conditional `UpdateItem`: `ADD` a slot while the count is below the limit and fresh,
+    /// or, for a restart, `SET` it to 1 while it is still stale.
+    async fn reserve_attempt(&self, lockout: &str, reservation: &Reservation) -> StoreResult<Option<i64>> {
+        let request = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(keys::lockout(lockout)))
-            .update_expression("ADD failures :one SET last_failure_ms = :now, #ttl = :ttl")
-            .condition_expression("attribute_not_exists(failures) OR failures < :limit")
             .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", n(now_ms))
-            .expression_attribute_values(":ttl", n(expires_at))
-            .expression_attribute_values(":limit", n(limit))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-            .send()
-            .await;
-        match result {
+            .expression_attribute_values(":now", n(reservation.now_ms))
+            .expression_attribute_values(":ttl", n(reservation.expires_at))
+            .expression_attribute_values(":stale", n(reservation.stale_at_ms))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew);
+        let request = if reservation.restart {
+            request
+                .update_expression("SET failures = :one, last_failure_ms = :now, #ttl = :ttl")
+                .condition_expression("attribute_not_exists(failures) OR last_failure_ms <= :stale")
+        } else {
+            request
+                .update_expression("ADD failures :one SET last_failure_ms = :now, #ttl = :ttl")
+                .condition_expression(
+                    "attribute_not_exists(failures) OR (failures < :limit AND last_failure_ms > :stale)",
+                )
+                .expression_attribute_values(":limit", n(reservation.limit))
+        };
+        match request.send().await {
             Ok(out) => Ok(out.attributes().and_then(|a| number(a, "failures"))),
             Err(e)
                 if e.as_service_error()
@@ -146,16 +155,15 @@ impl CredentialStore for Store {
         }
     }
 
-    /// A failure recorded meanwhile is kept.
-    async fn clear_failures(&self, lockout: &str, seen: FailureCount) -> StoreResult<()> {
+    /// A slot taken after `slot` keeps the counter.
+    async fn clear_failures(&self, lockout: &str, slot: i64) -> StoreResult<()> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(keys::lockout(lockout)))
-            .condition_expression("failures = :failures AND last_failure_ms = :last")
-            .expression_attribute_values(":failures", n(seen.failures))
-            .expression_attribute_values(":last", n(seen.last_failure_ms))
+            .condition_expression("failures = :slot")
+            .expression_attribute_values(":slot", n(slot))
             .send()
             .await;
         match result {

@@ -4,7 +4,7 @@
 use super::items::{self, from_item, n, refresh_item, session_from_item, session_item, user_from_item};
 use super::keys::{self, s, Item, PARTITION_KEY};
 use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
-use crate::domain::ports::{SessionStore, StoreResult};
+use crate::domain::ports::{Rehash, SessionStore, StoreResult};
 use crate::model::{RefreshRecord, Session, User};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -16,22 +16,34 @@ impl SessionStore for Store {
         session: &Session,
         first: &RefreshRecord,
         last_login: Option<&str>,
+        rehash: Option<Rehash<'_>>,
     ) -> StoreResult<()> {
-        let mut writes = vec![self.put(session_item(session)?), self.put(refresh_item(first)?)];
-        if let Some(at) = last_login {
-            let update = self
-                .update_of(keys::user(session.user_id))
-                .update_expression("SET last_login = :at")
-                .condition_expression("attribute_exists(#pk)")
-                .expression_attribute_names("#pk", PARTITION_KEY)
-                .expression_attribute_values(":at", s(at))
-                .build()
-                .expect("update has its fields");
-            writes.push(write(update));
+        let writes = |rehash: Option<Rehash<'_>>| -> StoreResult<Vec<_>> {
+            let mut writes = vec![self.put(session_item(session)?), self.put(refresh_item(first)?)];
+            if let Some(at) = last_login {
+                let mut update = self
+                    .update_of(keys::user(session.user_id))
+                    .update_expression("SET last_login = :at")
+                    .condition_expression("attribute_exists(#pk)")
+                    .expression_attribute_names("#pk", PARTITION_KEY)
+                    .expression_attribute_values(":at", s(at));
+                if let Some(Rehash { from, to }) = rehash {
+                    update = update
+                        .update_expression("SET last_login = :at, hashed_password = :to")
+                        .condition_expression("attribute_exists(#pk) AND hashed_password = :from")
+                        .expression_attribute_values(":from", s(from))
+                        .expression_attribute_values(":to", s(to));
+                }
+                writes.push(write(update.build().expect("update has its fields")));
+            }
+            Ok(writes)
+        };
+        let mut result = self.transact(writes(rehash)?).await;
+        if rehash.is_some() && failed_conditions(&result).is_some() {
+            // The password changed since it was checked: the new one stays, the login goes on.
+            result = self.transact(writes(None)?).await;
         }
-        self.transact(writes)
-            .await
-            .map_err(|e| sdk_error("TransactWriteItems", e))?;
+        result.map_err(|e| sdk_error("TransactWriteItems", e))?;
         Ok(())
     }
 

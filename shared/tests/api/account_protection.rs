@@ -527,3 +527,108 @@ async fn audit_events_carry_their_fields_and_no_secrets() {
         "{raw}"
     );
 }
+
+/// The issue-13 lockout property: attempts reserve their slot before the password check, so of
+/// 50 simultaneous attempts for one email (on a multi-threaded runtime, against DynamoDB
+/// Local) at most `ACCOUNT_LOCKOUT_ATTEMPTS` reach Argon2, all others get the lockout's 403, and
+/// the right password (at a random position) succeeds only if it was one of those checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_guesses_run_at_most_the_lockout_attempts_in_password_checks() {
+    const ATTEMPTS: usize = 5;
+    // The tasks are released together, so which five get a slot is up to the scheduler: the
+    // right password is checked in about one run in ten.
+    for run in 1..=8 {
+        let t = TestApp::new().await;
+        t.register("alice@example.com", "Correct1234!").await;
+        let correct_at = (uuid::Uuid::new_v4().as_u128() % 50) as usize;
+        let calls = (0..50)
+            .map(|i| {
+                let password = if i == correct_at { "Correct1234!" } else { "WrongPass" };
+                Call::form(
+                    "/api/v1/auth/token",
+                    &format!("username=alice@example.com&password={password}"),
+                )
+            })
+            .collect();
+        let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
+        let checks = t.app.password_checks.get() as usize;
+        let count = |status: u16| statuses.iter().filter(|s| **s == status).count();
+        let correct = statuses[correct_at];
+        println!(
+            "lockout run {run}: correct password at position {correct_at} -> {correct}; \
+             password checks {checks}; 200: {}, 401: {}, 403: {}",
+            count(200),
+            count(401),
+            count(403)
+        );
+        assert!(checks <= ATTEMPTS, "run {run}: {checks} checks; {statuses:?}");
+        assert_eq!(count(200) + count(401), checks, "run {run}: one answer per check");
+        assert_eq!(count(403), 50 - checks, "run {run}: everything else is locked out");
+        assert!(correct == 200 || correct == 403, "run {run}: {correct}");
+        assert!(count(200) <= 1 && (correct == 200) == (count(200) == 1), "{statuses:?}");
+        let locked = t.login("alice@example.com", "Correct1234!").await;
+        if correct == 403 {
+            assert_eq!(locked.status, 403, "run {run}: five failures lock the right password");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_login_upgrades_a_hash_made_with_weaker_parameters_in_the_same_write() {
+    use argon2::password_hash::PasswordHasher;
+    let t = TestApp::new().await;
+    let registered = t.register("old@example.com", PASSWORD).await;
+    let id = registered.body["id"].as_i64().unwrap();
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes())
+    .unwrap()
+    .to_string();
+    t.update_user(
+        id,
+        "SET hashed_password = :h",
+        &[(":h", aws_sdk_dynamodb::types::AttributeValue::S(weak.clone()))],
+    )
+    .await;
+    let stored_hash = |items: Vec<shared::store::StoredItem>| {
+        items
+            .into_iter()
+            .find(|item| item.kind == ItemKind::User)
+            .and_then(|item| item.attributes.get("hashed_password")?.as_s().ok().cloned())
+            .unwrap()
+    };
+    assert_eq!(t.login("old@example.com", "Wrong1234!").await.status, 401);
+    assert_eq!(stored_hash(t.all_items().await), weak, "a failed login changes nothing");
+
+    let audit = AuditCapture::start();
+    let calls_before = t.app.db.calls();
+    let login = t.login("old@example.com", PASSWORD).await;
+    let upgrade_calls = t.app.db.calls() - calls_before;
+    assert_eq!(login.status, 200);
+    let upgraded = stored_hash(t.all_items().await);
+    assert!(upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{upgraded}");
+    let login_success = audit
+        .events()
+        .into_iter()
+        .find(|e| e["event_type"] == "auth.login_success")
+        .unwrap();
+    assert_eq!(
+        login_success["detail"],
+        "password hash upgraded to the current parameters"
+    );
+    let calls_before = t.app.db.calls();
+    assert_eq!(
+        t.login("old@example.com", PASSWORD).await.status,
+        200,
+        "the new hash verifies"
+    );
+    assert_eq!(
+        t.app.db.calls() - calls_before,
+        upgrade_calls,
+        "the upgrade rode on the login's own writes"
+    );
+    assert_eq!(stored_hash(t.all_items().await), upgraded, "a current hash is kept");
+}

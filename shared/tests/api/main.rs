@@ -3,6 +3,7 @@
 //! (`openapi.json`, `template.yaml`, `.env.example`) against the code.
 
 mod account_protection;
+mod audit_routes;
 mod auth_api;
 mod deployment;
 mod keys_api;

@@ -921,3 +921,48 @@ async fn revoked_invites_cannot_be_accepted() {
         .iter()
         .any(|m| m["user_id"] == registered.body["id"]));
 }
+
+/// `PATCH /orgs/{id}` parses like the create: a blank or over-long name and an over-long
+/// description are 422s naming the query field; names are stored trimmed.
+#[tokio::test]
+async fn an_org_update_validates_like_the_create() {
+    let t = crate::support::TestApp::new().await;
+    let (_, token) = t.quick_user("owner@example.com", shared::model::Role::User).await;
+    let created = t
+        .post_json_with_token(
+            "/api/v1/orgs",
+            &serde_json::json!({ "name": "Acme", "slug": "acme" }).to_string(),
+            &token,
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let id = created.body["id"].as_i64().unwrap();
+    let patch = |query: String| {
+        let token = token.clone();
+        let t = &t;
+        async move {
+            t.call(
+                lambda_http::http::Method::PATCH,
+                &format!("/api/v1/orgs/{id}?{query}"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+    for (query, field) in [
+        ("name=".to_string(), "name"),
+        ("name=%20".to_string(), "name"),
+        (format!("name={}", "n".repeat(201)), "name"),
+        (format!("description={}", "d".repeat(2001)), "description"),
+    ] {
+        let reply = patch(query.clone()).await;
+        assert_eq!(reply.status, 422, "{query}");
+        assert_eq!(reply.detail()[0]["loc"], serde_json::json!(["query", field]), "{query}");
+    }
+    let renamed = patch("name=%20Acme%20Inc%20".into()).await;
+    assert_eq!(
+        (renamed.status, &renamed.body["name"]),
+        (200, &serde_json::json!("Acme Inc"))
+    );
+}

@@ -161,14 +161,25 @@ impl TestApp {
         .await
     }
 
-    /// Sends every call at once, each on its own task, like many clients in parallel.
+    /// Sends every call at once, each on its own task (released together), like many clients in
+    /// parallel; the replies come back in the order of the calls.
     pub async fn concurrently(&self, calls: Vec<Call>) -> Vec<Reply> {
-        let mut tasks = tokio::task::JoinSet::new();
-        for call in calls {
-            let app = self.app.clone();
-            tasks.spawn(async move { deliver(&app, call).await });
+        let start = Arc::new(tokio::sync::Barrier::new(calls.len()));
+        let tasks: Vec<_> = calls
+            .into_iter()
+            .map(|call| {
+                let (app, start) = (self.app.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    deliver(&app, call).await
+                })
+            })
+            .collect();
+        let mut replies = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            replies.push(task.await.expect("a request task panicked"));
         }
-        tasks.join_all().await
+        replies
     }
 
     pub async fn post_json(&self, path: &str, json: &str) -> Reply {

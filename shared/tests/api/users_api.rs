@@ -543,3 +543,52 @@ async fn deleting_a_user_respects_their_orgs() {
     let club_invites = t.call(Method::GET, "/api/v1/orgs/3/invites", Some(&c.user), None).await;
     assert_eq!(club_invites.body, json!([]), "their pending invite was revoked");
 }
+
+/// `PATCH /auth/users/{id}?full_name=` follows registration's rules: trimmed, at most 255
+/// characters, 422 in FastAPI's shape otherwise; a blank name is a 422 too, never an erased one.
+#[tokio::test]
+async fn a_full_name_update_validates_like_registration() {
+    let t = TestApp::new().await;
+    let (id, token) = t.quick_user("jane@example.com", Role::User).await;
+    let path = |query: &str| format!("/api/v1/auth/users/{id}?{query}");
+    let trimmed = t
+        .call(
+            Method::PATCH,
+            &path("full_name=%20%20Jane%20Doe%20"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!((trimmed.status, &trimmed.body["full_name"]), (200, &json!("Jane Doe")));
+
+    let long = "x".repeat(256);
+    let too_long = t
+        .call(Method::PATCH, &path(&format!("full_name={long}")), Some(&token), None)
+        .await;
+    assert_eq!(too_long.status, 422);
+    assert_eq!(too_long.detail()[0]["type"], "string_too_long");
+    assert_eq!(too_long.detail()[0]["loc"], json!(["query", "full_name"]));
+    for blank in ["full_name=", "full_name=%20%20"] {
+        let reply = t.call(Method::PATCH, &path(blank), Some(&token), None).await;
+        assert_eq!(reply.status, 422, "{blank}");
+        assert_eq!(reply.detail()[0]["type"], "string_too_short");
+        assert_eq!(reply.detail()[0]["loc"], json!(["query", "full_name"]));
+    }
+    let missing = t.call(Method::PATCH, &path(""), Some(&token), None).await;
+    assert_eq!(
+        (missing.status, missing.body),
+        (400, json!({ "detail": "No fields to update" }))
+    );
+    let me = t.get_with_token("/api/v1/auth/me", &token).await;
+    assert_eq!(me.body["full_name"], "Jane Doe", "refused updates changed nothing");
+    let exactly = "é".repeat(255);
+    let at_limit = t
+        .call(
+            Method::PATCH,
+            &path(&format!("full_name={exactly}")),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(at_limit.status, 200, "255 characters, not bytes");
+}
