@@ -8,6 +8,7 @@ pub mod audit;
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -39,6 +40,7 @@ pub struct App {
 impl App {
     pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>) -> Self {
         let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings));
+        let store = store.with_deadline(settings.request_deadline);
         Self {
             settings: Arc::new(settings),
             store: Arc::new(store.clone()),

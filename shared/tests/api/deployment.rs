@@ -212,6 +212,10 @@ const STACK_PARAMETERS: &[(&str, &str)] = &[
     ("ThrottlingBurstLimit", "the HTTP API stage's burst"),
     ("AuthReservedConcurrency", "the auth function's reserved concurrency"),
     (
+        "DependencyFaultAlarmThreshold",
+        "the DependencyFaults alarm's threshold",
+    ),
+    (
         "SecretKeySecretName",
         "the Secrets Manager secret SECRET_KEY is resolved from at deploy time",
     ),
