@@ -5,6 +5,8 @@
 mod account_protection;
 mod auth_api;
 mod deployment;
+mod fault_proxy;
+mod faults_api;
 mod openapi;
 mod orgs_api;
 mod sessions_api;

@@ -105,7 +105,23 @@ impl TestApp {
     pub async fn with_env(overrides: &[(&str, &str)]) -> Self {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT")
             .expect("DYNAMODB_ENDPOINT must point at DynamoDB Local: run the tests with `make test`");
-        let table = format!("test-{}", uuid::Uuid::new_v4());
+        Self::with_endpoint(&endpoint, overrides).await
+    }
+
+    /// As `with_env`, with the app's DynamoDB at `endpoint` (a fault-injecting proxy).
+    pub async fn with_endpoint(endpoint: &str, overrides: &[(&str, &str)]) -> Self {
+        Self::on_table(endpoint, overrides, None).await
+    }
+
+    /// A second app over this one's table, with its DynamoDB at `endpoint` and its own
+    /// settings: the fault-injection tests send the faulted request through it.
+    pub async fn sibling(&self, endpoint: &str, overrides: &[(&str, &str)]) -> TestApp {
+        Self::on_table(endpoint, overrides, Some(self.app.db.table().to_string())).await
+    }
+
+    async fn on_table(endpoint: &str, overrides: &[(&str, &str)], existing: Option<String>) -> Self {
+        let fresh = existing.is_none();
+        let table = existing.unwrap_or_else(|| format!("test-{}", uuid::Uuid::new_v4()));
         let mut env: HashMap<String, String> = HashMap::from([
             ("TABLE_NAME".into(), table.clone()),
             ("SECRET_KEY".into(), SECRET.into()),
@@ -115,13 +131,18 @@ impl TestApp {
         for name in ["LOGIN", "REGISTER", "RESET", "RESEND_VERIFICATION"] {
             env.insert(format!("RATE_LIMIT_{name}_MAX"), "1000".into());
         }
+        // A shared DynamoDB Local on a loaded machine can be slow: ordinary tests get a roomy
+        // deadline; the fault-injection tests set a small one.
+        env.insert("REQUEST_DEADLINE_MS".into(), "15000".into());
         for (k, v) in overrides {
             env.insert(k.to_string(), v.to_string());
         }
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings are valid");
-        let client = shared::store::connect(Some(&endpoint)).await;
+        let client = shared::store::connect(Some(endpoint)).await;
         let store = Store::new(client, table);
-        store.ensure_table().await.expect("create the test table");
+        if fresh {
+            store.ensure_table().await.expect("create the test table");
+        }
         let clock = ManualClock::starting_now();
         let app = App::new(settings, store, Arc::new(clock.clone()));
         TestApp { app, clock }
