@@ -306,9 +306,7 @@ pub(crate) type TransactResult = Result<TransactWriteItemsOutput, SdkError<Trans
 
 /// Cancelled because another transaction was working on one of the items.
 fn is_conflict(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
-    cancellation_codes(err)
-        .iter()
-        .any(|code| *code == "TransactionConflict")
+    cancellation_codes(err).contains(&"TransactionConflict")
 }
 
 /// The reason codes of a cancelled transaction, one per item (`"None"` for the fine ones).
