@@ -4,6 +4,7 @@ use crate::model::{AcceptanceMode, KeySource, Mailer, RateLimit, SigningAlgorith
 use secrecy::SecretString;
 use std::fmt::Display;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// The key `APP_ENV=dev` falls back to when `SECRET_KEY` is unset; refused everywhere else.
 const DEV_PLACEHOLDER_KEY: &str = "dev-only-insecure-key-change-me-before-deploying!!";
@@ -51,6 +52,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "REFRESH_TOKEN_EXPIRE_DAYS",
     "REFRESH_REUSE_GRACE_SECONDS",
     "PROJECT_NAME",
+    "REQUEST_DEADLINE_MS",
 ];
 
 #[derive(Debug)]
@@ -90,6 +92,9 @@ pub struct Settings {
     pub refresh_reuse_grace_seconds: i64,
     /// Cookie names are `<project>_session` and `<project>_refresh`.
     pub cookie_prefix: String,
+    /// The most one request may take, all its DynamoDB calls and retries included; past it the
+    /// answer is 503 (see `crate::deadline`).
+    pub request_deadline: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +147,7 @@ impl Settings {
             refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
             refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
             cookie_prefix: cookie_prefix(&get("PROJECT_NAME").unwrap_or_else(|| "gatehouse".into())),
+            request_deadline: Duration::from_millis(parse_positive(&get, "REQUEST_DEADLINE_MS", 3000)? as u64),
             app_env,
         })
     }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod aws;
 pub mod clock;
 pub mod config;
+pub mod deadline;
 pub mod domain;
 pub mod error;
 pub mod http;
@@ -45,6 +46,7 @@ impl App {
     pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>, keys: domain::keys::KeyRing) -> Self {
         let keys = Arc::new(keys);
         let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings, keys.clone()));
+        let store = store.with_deadline(settings.request_deadline);
         Self {
             settings: Arc::new(settings),
             store: Arc::new(store.clone()),

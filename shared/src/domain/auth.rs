@@ -139,8 +139,14 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
 /// `POST /auth/logout`: revokes this token's `jti` until it would have expired, and its session
 /// (with every other token of it); the user's other sessions live on.
 pub async fn logout(app: &App, caller: &Caller) -> Result<(), AppError> {
-    app.store.revoke_token(&caller.claims.jti, caller.claims.exp).await?;
-    app.store.revoke_session(caller.user.id, &caller.claims.sid).await?;
+    app.store
+        .end_session(
+            caller.user.id,
+            &caller.claims.sid,
+            &caller.claims.jti,
+            caller.claims.exp,
+        )
+        .await?;
     AuditEvent::new("auth.logout")
         .actor_id(caller.user.id)
         .target("session", caller.claims.sid.clone())

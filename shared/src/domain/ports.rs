@@ -236,6 +236,9 @@ pub trait SessionStore {
     /// request moved it first or it was revoked.
     async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> StoreResult<bool>;
     async fn revoke_session(&self, user_id: i64, session_id: &str) -> StoreResult<()>;
+    /// Logout: the session revoked and the access token's `jti` revoked until `token_expires_at`,
+    /// in one transaction (either alone would leave a live refresh token or a live access token).
+    async fn end_session(&self, user_id: i64, session_id: &str, jti: &str, token_expires_at: i64) -> StoreResult<()>;
     /// Every session of a user, live or not.
     async fn sessions_of(&self, user_id: i64) -> StoreResult<Vec<Session>>;
 }

@@ -6,6 +6,7 @@ use crate::domain::mail;
 use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::sessions;
+use crate::domain::store_error::StoreError;
 use crate::error::AppError;
 use crate::model::{Email, OneTimeToken, OutboxMessage, Password, Purpose, User};
 use crate::App;
@@ -111,8 +112,22 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Passw
     AuditEvent::new("auth.password_reset_confirmed")
         .actor_id(token.user_id)
         .emit(now);
-    // Nothing to keep (ASVS 7.4.3): every session ends, the one that asked included.
-    sessions::revoke_all(app, token.user_id, token.user_id, None).await?;
+    // Nothing to keep (ASVS 7.4.3): every session ends, the one that asked included. The
+    // consumed token's `tokens_valid_after_ms` already refuses every earlier access and refresh
+    // token; marking the sessions revoked is bookkeeping, so a DynamoDB fault here does not undo
+    // the answer: the reset is done.
+    if let Err(error) = sessions::revoke_all(app, token.user_id, token.user_id, None).await {
+        match error {
+            AppError::Internal(StoreError::Unavailable { operation, class }) => {
+                tracing::warn!(
+                    operation,
+                    error_class = class.as_str(),
+                    "sessions left to expire after a reset"
+                );
+            }
+            other => return Err(other),
+        }
+    }
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::password;
 use crate::domain::ports::CreateUserOutcome;
+use crate::domain::store_error::StoreError;
 use crate::domain::{invites, mail, recovery};
 use crate::error::AppError;
 use crate::model::{FullName, Registration, Role, User};
@@ -64,6 +65,22 @@ pub async fn register(app: &App, registration: Registration) -> Result<User, App
         .actor_email(&user.email)
         .target("user", user.id)
         .emit(app.clock.now());
-    invites::accept_pending_for(app, &user).await?;
+    // The account (user, email guard, verification token and mail) is one transaction and is
+    // done. Should DynamoDB fail while its pending invites are accepted, each invite is either
+    // accepted whole or still pending and acceptable with its token: the registration succeeded,
+    // so it answers as such (a 503 here would send the client into "Email already registered").
+    if let Err(error) = invites::accept_pending_for(app, &user).await {
+        match error {
+            AppError::Internal(StoreError::Unavailable { operation, class }) => {
+                tracing::warn!(
+                    operation,
+                    error_class = class.as_str(),
+                    user_id = user.id,
+                    "pending invites left pending at registration"
+                );
+            }
+            other => return Err(other),
+        }
+    }
     Ok(user)
 }

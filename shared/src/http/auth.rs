@@ -10,6 +10,7 @@ use crate::domain::invites;
 use crate::domain::limits;
 use crate::domain::recovery::{self, Resend};
 use crate::domain::sessions;
+use crate::domain::store_error::StoreError;
 use crate::domain::users;
 use crate::error::{AppError, FieldError};
 use crate::model::{Caller, Email, FullName, Origin, Password, Registration, TokenPair, UserView};
@@ -221,8 +222,16 @@ async fn register(
 ) -> Result<Response, AppError> {
     let user = users::register(&app, registration).await?;
     let mut response = json_response(StatusCode::OK, &UserView::from(&user));
-    let pair = sessions::start(&app, user, "registration", &origin).await?;
-    cookies::set_session(&app, &mut response, &pair);
+    // The account exists once `register` returns: a DynamoDB fault while starting its session
+    // answers 200 without cookies (the client logs in), not a 503 whose retry would meet
+    // "Email already registered".
+    match sessions::start(&app, user, "registration", &origin).await {
+        Ok(pair) => cookies::set_session(&app, &mut response, &pair),
+        Err(AppError::Internal(StoreError::Unavailable { operation, class })) => {
+            tracing::warn!(operation, error_class = class.as_str(), "registered without a session");
+        }
+        Err(other) => return Err(other),
+    }
     Ok(response)
 }
 

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod cookies;
 mod extract;
+pub mod faults;
 pub mod functions;
 pub mod openapi;
 pub mod orgs;
@@ -15,6 +16,7 @@ pub mod users;
 pub use extract::{bearer_token, client_address, source_ip, Fields, FromFields, Json, OptionalJson, Path, Query};
 pub use route::Route;
 
+use crate::domain::store_error::{ErrorClass, StoreError};
 use crate::error::AppError;
 use crate::App;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -25,6 +27,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde::Serialize;
 use serde_json::json;
+use std::time::Duration;
 use tower::ServiceExt;
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -33,6 +36,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// another method (HEAD included: axum would answer it with the GET handler), bodies up to
 /// 64 KiB, and a trailing slash ignored.
 pub fn router(app: App, routes: Vec<Route>) -> Router {
+    let deadline = app.settings.request_deadline;
     let mut inner = Router::new();
     for route in routes {
         let mut endpoint = route.endpoint;
@@ -51,6 +55,29 @@ pub fn router(app: App, routes: Vec<Route>) -> Router {
         .fallback_service(inner)
         .layer(middleware::from_fn(edge))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(move |req, next| {
+            within_deadline(deadline, req, next)
+        }))
+}
+
+/// The request deadline's last line: whatever the handler is still waiting for when `budget`
+/// has passed, the answer is 503 now (the SDK's timeouts, sized from the same budget, normally
+/// give up first and name the failing call). The handler's budget is visible to the store
+/// through `crate::deadline`.
+async fn within_deadline(budget: Duration, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(budget, crate::deadline::scope(budget, next.run(req))).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(%method, %path, budget_ms = budget.as_millis() as u64, "request deadline passed");
+            AppError::Internal(StoreError::Unavailable {
+                operation: "request",
+                class: ErrorClass::Deadline,
+            })
+            .into_response()
+        }
+    }
 }
 
 /// Runs one request through a function's router, for in-process callers (tests, the bench).
@@ -143,6 +170,14 @@ impl IntoResponse for AppError {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+                response
+            }
+            AppError::Internal(StoreError::Unavailable { operation, class }) => {
+                faults::record(operation, *class);
+                let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, "Service temporarily unavailable");
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(class.retry_after_seconds()));
                 response
             }
             AppError::Internal(cause) => {

@@ -53,9 +53,7 @@ impl CredentialStore for Store {
             self.absent(keys::user(0)),
             self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
         ];
-        self.transact(writes)
-            .await
-            .map_err(|e| sdk_error("TransactWriteItems", e))?;
+        self.transact(writes).await.map_err(|e| transaction_error(Err(e)))?;
         Ok(())
     }
 

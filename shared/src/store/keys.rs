@@ -304,6 +304,16 @@ pub fn lockout_subject(item: &Item) -> Option<&str> {
     partition_key(item)?.strip_prefix("LOCKOUT#")
 }
 
+/// The slug a slug guard holds.
+pub(crate) fn guarded_slug(item: &Item) -> Option<&str> {
+    partition_key(item)?.strip_prefix("SLUG#")
+}
+
+/// The org whose partition holds `item`.
+pub(crate) fn org_of_partition(item: &Item) -> Option<i64> {
+    partition_key(item)?.strip_prefix("ORG#")?.parse().ok()
+}
+
 /// The email an email guard holds.
 pub fn guarded_email(item: &Item) -> Option<&str> {
     partition_key(item)?.strip_prefix("EMAIL#")

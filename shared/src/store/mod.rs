@@ -2,6 +2,7 @@
 //! transactions. `Store` implements the domain's ports (`crate::domain::ports`).
 
 mod credentials;
+mod invariants;
 mod invites;
 mod items;
 pub mod keys;
@@ -17,7 +18,9 @@ pub use keys::{Item, ItemKind, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use schema::{IndexDefinition, INDEXES};
 
 use crate::domain::ports::{IdStore, StoreError, StoreResult};
+use crate::domain::store_error::{ErrorClass, THROTTLING_CODES};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -27,16 +30,42 @@ use aws_sdk_dynamodb::Client;
 use keys::s;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-/// A failed SDK call as the ports' error (which names no SDK type).
-pub(crate) fn sdk_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> StoreError
+/// A failed SDK call as the ports' error (which names no SDK type): a dependency fault
+/// (timeout, unreachable, throttled, 5xx) becomes `Unavailable` with its class, anything else
+/// (a request DynamoDB refuses, a bug) stays `Sdk`.
+pub(crate) fn sdk_error<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> StoreError
 where
     E: std::error::Error + ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug,
 {
-    StoreError::Sdk {
-        operation,
-        message: DisplayErrorContext(&err).to_string(),
+    match classify(&err) {
+        Some(class) => StoreError::Unavailable { operation, class },
+        None => StoreError::Sdk {
+            operation,
+            message: DisplayErrorContext(&err).to_string(),
+        },
+    }
+}
+
+/// Which dependency fault an SDK error is, if it is one.
+fn classify<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<ErrorClass> {
+    match err {
+        SdkError::TimeoutError(_) => Some(ErrorClass::Timeout),
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => Some(ErrorClass::Timeout),
+        SdkError::DispatchFailure(failure) if failure.is_user() => None,
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => Some(ErrorClass::Unreachable),
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or_default();
+            if THROTTLING_CODES.contains(&code) {
+                Some(ErrorClass::Throttled)
+            } else if service.raw().status().as_u16() >= 500 {
+                Some(ErrorClass::ServerError)
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 
@@ -133,11 +162,29 @@ impl Store {
         Ok(out.item)
     }
 
-    /// Runs a write transaction, trying again (briefly) when DynamoDB cancels it only because
-    /// another transaction held one of its items: that is contention, not an answer.
+    /// The same store with SDK timeouts and retries sized for requests of `deadline` (see
+    /// `aws::timeouts_for`).
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        let (timeouts, retries) = crate::aws::timeouts_for(deadline);
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .timeout_config(timeouts)
+            .retry_config(retries)
+            .build();
+        self.client = Client::from_conf(config);
+        self
+    }
+
+    /// Runs a write transaction, trying again when DynamoDB cancels it only because another
+    /// transaction held one of its items (contention, not an answer): up to `CONFLICT_ATTEMPTS`
+    /// times, with jittered backoff, and only while the request's deadline leaves room for it.
+    /// A conflict that outlasts that is reported as `Unavailable(TransactionConflict)`.
     pub(crate) async fn transact(&self, writes: Vec<TransactWriteItem>) -> TransactResult {
         let mut attempt = 1;
         loop {
+            let started = tokio::time::Instant::now();
             let result = self
                 .client
                 .transact_write_items()
@@ -146,7 +193,11 @@ impl Store {
                 .await;
             match &result {
                 Err(e) if is_conflict(e) && attempt < CONFLICT_ATTEMPTS => {
-                    tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+                    let pause = jittered(Duration::from_millis(10 << attempt));
+                    if !crate::deadline::allows(pause, started.elapsed() * 2) {
+                        return result;
+                    }
+                    tokio::time::sleep(pause).await;
                     attempt += 1;
                 }
                 _ => return result,
@@ -251,37 +302,60 @@ impl Store {
 /// Attempts of a transaction that DynamoDB cancels for a conflict with another one in flight.
 const CONFLICT_ATTEMPTS: u64 = 5;
 
-pub(crate) type TransactResult =
-    Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>>;
+pub(crate) type TransactResult = Result<TransactWriteItemsOutput, SdkError<TransactWriteItemsError, HttpResponse>>;
 
 /// Cancelled because another transaction was working on one of the items.
-fn is_conflict(err: &SdkError<TransactWriteItemsError, aws_sdk_dynamodb::config::http::HttpResponse>) -> bool {
+fn is_conflict(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> bool {
+    cancellation_codes(err).contains(&"TransactionConflict")
+}
+
+/// The reason codes of a cancelled transaction, one per item (`"None"` for the fine ones).
+fn cancellation_codes(err: &SdkError<TransactWriteItemsError, HttpResponse>) -> Vec<&str> {
     match err.as_service_error() {
         Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
             .cancellation_reasons()
             .iter()
-            .any(|r| r.code() == Some("TransactionConflict")),
-        _ => false,
+            .map(|r| r.code().unwrap_or("None"))
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
-/// For a cancelled transaction, which of its items failed their condition (by position); `None`
-/// for any other outcome.
+/// `base` scaled by a random factor in [0.5, 1.5), so that clients that collided do not
+/// collide again.
+fn jittered(base: Duration) -> Duration {
+    let random = getrandom::u32().unwrap_or(0x8000_0000);
+    base.mul_f64(0.5 + f64::from(random) / f64::from(u32::MAX))
+}
+
+/// For a transaction cancelled because a condition failed, which of its items failed theirs
+/// (by position); `None` for any other outcome, a cancellation for conflicts or throttling
+/// included (that is a fault, not an answer).
 pub(crate) fn failed_conditions(result: &TransactResult) -> Option<Vec<bool>> {
-    match result.as_ref().err()?.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
-            e.cancellation_reasons()
-                .iter()
-                .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                .collect(),
-        ),
-        _ => None,
-    }
+    let codes = cancellation_codes(result.as_ref().err()?);
+    let failed: Vec<bool> = codes.iter().map(|code| *code == "ConditionalCheckFailed").collect();
+    failed.iter().any(|f| *f).then_some(failed)
 }
 
 pub(crate) fn transaction_error(result: TransactResult) -> StoreError {
+    const OPERATION: &str = "TransactWriteItems";
     match result {
-        Err(e) => sdk_error("TransactWriteItems", e),
+        Err(e) => {
+            let codes = cancellation_codes(&e);
+            if codes.iter().any(|code| THROTTLING_CODES.contains(code)) {
+                StoreError::Unavailable {
+                    operation: OPERATION,
+                    class: ErrorClass::Throttled,
+                }
+            } else if codes.contains(&"TransactionConflict") {
+                StoreError::Unavailable {
+                    operation: OPERATION,
+                    class: ErrorClass::TransactionConflict,
+                }
+            } else {
+                sdk_error(OPERATION, e)
+            }
+        }
         Ok(_) => StoreError::Malformed("a successful transaction reported as failed".into()),
     }
 }
@@ -362,6 +436,11 @@ impl StoredItem {
 
 /// Raw state, for tests and tools: the app itself never scans.
 impl Store {
+    /// What of the table's cross-item invariants is broken now (see `invariants::violations`).
+    pub async fn invariant_violations(&self) -> Result<Vec<String>, StoreError> {
+        Ok(invariants::violations(&self.scan_items().await?))
+    }
+
     /// Every item of the table (strongly consistent, every page).
     pub async fn scan_items(&self) -> Result<Vec<StoredItem>, StoreError> {
         let mut items = Vec::new();

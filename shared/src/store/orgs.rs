@@ -54,44 +54,56 @@ impl OrgStore for Store {
         Ok(partition)
     }
 
-    /// One transaction when everything fits in one (100 items); otherwise the org and its slug
-    /// go first, so the org is gone for every reader at once, then the rest.
+    /// One transaction when everything fits in one (100 items). A larger org goes in order:
+    /// first, in transactions of 100, its invites (with their tokens and guards) and every
+    /// membership but the owner's; last, in one transaction, the org, its slug and the owner's
+    /// membership (with whatever else fits). A failure at any point leaves a valid org (its slug
+    /// and its one owner are still there, with fewer members or invites), and deleting it again
+    /// finishes the job: the retry reads what is left and starts over from there.
     async fn delete_org(&self, org_id: i64) -> StoreResult<bool> {
         let (partition, item_keys) = self.org_items(org_id).await?;
         let Some(org) = &partition.org else {
             return Ok(false);
         };
         let org_key = keys::org(org_id);
-        let mut writes = vec![
+        let owner_keys: Vec<Item> = partition
+            .members
+            .iter()
+            .filter(|m| m.role == OrgRole::Owner)
+            .map(|m| keys::member(org_id, m.user_id))
+            .collect();
+        let mut last = vec![
             self.delete_existing(org_key.clone()),
             self.delete(keys::slug_guard(&org.slug)),
         ];
-        let children = item_keys
-            .into_iter()
-            .filter(|k| *k != org_key)
+        last.extend(owner_keys.iter().map(|key| self.delete(key.clone())));
+        // Invite tokens first, so none is left pointing at a deleted invite.
+        let mut children: Vec<TransactWriteItem> = partition
+            .invites
+            .iter()
+            .filter_map(|i| i.token_hash.as_deref().map(keys::invite_token))
             .chain(
-                partition
-                    .invites
-                    .iter()
-                    .filter_map(|i| i.token_hash.as_deref().map(keys::invite_token)),
+                item_keys
+                    .into_iter()
+                    .filter(|k| *k != org_key && !owner_keys.contains(k)),
             )
-            .map(|key| self.delete(key));
-        writes.extend(children);
-        let mut chunks = writes.chunks(MAX_TRANSACTION_ITEMS);
-        let first = chunks.next().expect("the org itself is one write").to_vec();
-        let result = self.transact(first).await;
-        match failed_conditions(&result) {
-            None if result.is_ok() => {}
-            Some(reasons) if reasons.first() == Some(&true) => return Ok(false),
-            _ => return Err(transaction_error(result)),
-        }
-        for chunk in chunks {
+            .map(|key| self.delete(key))
+            .collect();
+        let room = MAX_TRANSACTION_ITEMS.saturating_sub(last.len());
+        let fits = children.split_off(children.len().saturating_sub(room));
+        last.extend(fits);
+        for chunk in children.chunks(MAX_TRANSACTION_ITEMS) {
             let result = self.transact(chunk.to_vec()).await;
             if result.is_err() {
                 return Err(transaction_error(result));
             }
         }
-        Ok(true)
+        let result = self.transact(last).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(true),
+            Some(reasons) if reasons.first() == Some(&true) => Ok(false),
+            _ => Err(transaction_error(result)),
+        }
     }
 
     /// From the index.

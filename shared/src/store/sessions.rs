@@ -2,7 +2,7 @@
 //! pointing at their family and generation (see `keys`).
 
 use super::items::{self, from_item, n, refresh_item, session_from_item, session_item, user_from_item};
-use super::keys::{self, s, Item, PARTITION_KEY};
+use super::keys::{self, s, Item, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
 use crate::domain::ports::{Rehash, SessionStore, StoreResult};
 use crate::model::{RefreshRecord, Session, User};
@@ -43,7 +43,7 @@ impl SessionStore for Store {
             // The password changed since it was checked: the new one stays, the login goes on.
             result = self.transact(writes(None)?).await;
         }
-        result.map_err(|e| sdk_error("TransactWriteItems", e))?;
+        result.map_err(|e| transaction_error(Err(e)))?;
         Ok(())
     }
 
@@ -124,6 +124,31 @@ impl SessionStore for Store {
                 Ok(())
             }
             Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
+    }
+
+    async fn end_session(&self, user_id: i64, session_id: &str, jti: &str, token_expires_at: i64) -> StoreResult<()> {
+        let mut revoked = keys::revoked_token(jti);
+        revoked.insert(TTL_ATTRIBUTE.into(), n(token_expires_at));
+        let revoke_session = self
+            .update_of(keys::session(user_id, session_id))
+            .update_expression("SET revoked = :yes")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .expect("update has its fields");
+        let result = self
+            .transact(vec![write(revoke_session), self.put(revoked.clone())])
+            .await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(()),
+            // No session (any more): the token alone.
+            Some(_) => {
+                let result = self.transact(vec![self.put(revoked)]).await;
+                result.map(|_| ()).map_err(|e| transaction_error(Err(e)))
+            }
+            None => Err(transaction_error(result)),
         }
     }
 

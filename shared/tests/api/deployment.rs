@@ -227,6 +227,10 @@ const STACK_PARAMETERS: &[(&str, &str)] = &[
     ("ThrottlingRateLimit", "the HTTP API stage's steady request rate"),
     ("ThrottlingBurstLimit", "the HTTP API stage's burst"),
     ("AuthReservedConcurrency", "the auth function's reserved concurrency"),
+    (
+        "DependencyFaultAlarmThreshold",
+        "the DependencyFaults alarm's threshold",
+    ),
 ];
 
 fn names(list: &[(&str, &str)]) -> BTreeSet<String> {

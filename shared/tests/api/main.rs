@@ -6,6 +6,8 @@ mod account_protection;
 mod audit_routes;
 mod auth_api;
 mod deployment;
+mod fault_proxy;
+mod faults_api;
 mod keys_api;
 mod openapi;
 mod orgs_api;

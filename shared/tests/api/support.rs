@@ -117,28 +117,55 @@ impl TestApp {
     pub async fn with_env(overrides: &[(&str, &str)]) -> Self {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT")
             .expect("DYNAMODB_ENDPOINT must point at DynamoDB Local: run the tests with `make test`");
-        let table = format!("test-{}", uuid::Uuid::new_v4());
-        let mut env: HashMap<String, String> =
-            HashMap::from([("TABLE_NAME".into(), table.clone()), ("APP_ENV".into(), "test".into())]);
+        Self::with_endpoint(&endpoint, overrides).await
+    }
+
+    /// As `with_env`, with the app's DynamoDB at `endpoint` (a fault-injecting proxy).
+    pub async fn with_endpoint(endpoint: &str, overrides: &[(&str, &str)]) -> Self {
+        Self::on_table(endpoint, overrides, None).await
+    }
+
+    /// A second app over this one's table and key set, with its DynamoDB at `endpoint` and
+    /// `overrides` on top of this one's settings: the fault-injection tests send the faulted
+    /// request through it.
+    pub async fn sibling_via(&self, endpoint: &str, overrides: &[(&str, &str)]) -> TestApp {
+        Self::on_table(endpoint, overrides, Some(self)).await
+    }
+
+    async fn on_table(endpoint: &str, overrides: &[(&str, &str)], existing: Option<&TestApp>) -> Self {
+        let fresh = existing.is_none();
+        let mut env: HashMap<String, String> = match existing {
+            Some(parent) => parent.env.clone(),
+            None => HashMap::from([
+                ("TABLE_NAME".into(), format!("test-{}", uuid::Uuid::new_v4())),
+                ("APP_ENV".into(), "test".into()),
+            ]),
+        };
         // A fresh EdDSA key set of its own, unless the test names a source.
         let names_a_source = overrides
             .iter()
             .any(|(k, _)| matches!(*k, "SECRET_KEY" | "KEY_SET_FILE" | "KEY_SET_SECRET_ID"));
-        if !names_a_source {
+        if fresh && !names_a_source {
             let path = key_set_file(shared::model::SigningAlgorithm::EdDSA);
             env.insert("KEY_SET_FILE".into(), path.display().to_string());
         }
+        let table = env["TABLE_NAME"].clone();
         // Out of the way unless a test is about them: every request here comes from one client.
         for name in ["LOGIN", "REGISTER", "RESET", "RESEND_VERIFICATION"] {
             env.insert(format!("RATE_LIMIT_{name}_MAX"), "1000".into());
         }
+        // A shared DynamoDB Local on a loaded machine can be slow: ordinary tests get a roomy
+        // deadline; the fault-injection tests set a small one.
+        env.insert("REQUEST_DEADLINE_MS".into(), "15000".into());
         for (k, v) in overrides {
             env.insert(k.to_string(), v.to_string());
         }
         let settings = Settings::from_lookup(|k| env.get(k).cloned()).expect("test settings are valid");
-        let client = shared::store::connect(Some(&endpoint)).await;
+        let client = shared::store::connect(Some(endpoint)).await;
         let store = Store::new(client, table);
-        store.ensure_table().await.expect("create the test table");
+        if fresh {
+            store.ensure_table().await.expect("create the test table");
+        }
         let clock = ManualClock::starting_now();
         let keys = shared::key_source::open(&settings.key_source, shared::Clock::now(&clock))
             .await
