@@ -1,6 +1,6 @@
 //! Typed settings, read once at start-up from the environment, with every default in one place.
 
-use crate::model::{AcceptanceMode, Mailer, RateLimit};
+use crate::model::{AcceptanceMode, AutoAccept, Mailer, OriginList, RateLimit, WebOrigin};
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
@@ -47,6 +47,15 @@ pub const SETTING_NAMES: &[&str] = &[
     "REFRESH_TOKEN_EXPIRE_DAYS",
     "REFRESH_REUSE_GRACE_SECONDS",
     "PROJECT_NAME",
+    "INVITE_AUTO_ACCEPT",
+    "ORG_MEMBER_CONSENT",
+    "ORG_LIMIT_PER_USER",
+    "RATE_LIMIT_ORG_WRITE_MAX",
+    "RATE_LIMIT_ORG_WRITE_WINDOW",
+    "RATE_LIMIT_INVITE_MAX",
+    "RATE_LIMIT_INVITE_WINDOW",
+    "CORS_ALLOWED_ORIGINS",
+    "PUBLIC_URL",
 ];
 
 #[derive(Debug)]
@@ -77,6 +86,23 @@ pub struct Settings {
     pub refresh_reuse_grace_seconds: i64,
     /// Cookie names are `<project>_session` and `<project>_refresh`.
     pub cookie_prefix: String,
+    /// When pending invites for an address are accepted without being asked for.
+    pub invite_auto_accept: AutoAccept,
+    /// Adding an existing user to an org (by id or by address) invites them instead; they join
+    /// when they accept.
+    pub org_member_consent: bool,
+    /// How many orgs one user may own.
+    pub org_limit_per_user: i64,
+    /// Org-changing requests per user (`/api/v1/orgs…` with POST, PATCH or DELETE).
+    pub org_write_limit: RateLimit,
+    /// Invites created per org.
+    pub invite_limit: RateLimit,
+    /// Origins other than the API's own whose pages may call it with cookies (CORS with
+    /// credentials, and the CSRF check).
+    pub cors_allowed_origins: OriginList,
+    /// The API's own origin as browsers see it (`PUBLIC_URL`'s scheme, host and port), besides
+    /// the request's own scheme and `Host`.
+    pub public_origin: Option<WebOrigin>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +155,18 @@ impl Settings {
             refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
             refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
             cookie_prefix: cookie_prefix(&get("PROJECT_NAME").unwrap_or_else(|| "gatehouse".into())),
+            invite_auto_accept: parse(&get, "INVITE_AUTO_ACCEPT", AutoAccept::Registration)?,
+            org_member_consent: parse(&get, "ORG_MEMBER_CONSENT", false)?,
+            org_limit_per_user: parse_positive(&get, "ORG_LIMIT_PER_USER", 10)?,
+            org_write_limit: rate_limit(&get, "ORG_WRITE", 60, 60)?,
+            invite_limit: rate_limit(&get, "INVITE", 100, 86_400)?,
+            cors_allowed_origins: parse(&get, "CORS_ALLOWED_ORIGINS", OriginList::default())?,
+            public_origin: get("PUBLIC_URL")
+                .map(|url| {
+                    WebOrigin::of_url(&url)
+                        .ok_or_else(|| ConfigError(format!("PUBLIC_URL={url:?} is not an http(s) URL")))
+                })
+                .transpose()?,
             app_env,
         })
     }
