@@ -9,4 +9,5 @@ mod openapi;
 mod orgs_api;
 mod sessions_api;
 mod support;
+mod tenancy;
 mod users_api;

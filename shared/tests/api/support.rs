@@ -112,7 +112,14 @@ impl TestApp {
             ("APP_ENV".into(), "test".into()),
         ]);
         // Out of the way unless a test is about them: every request here comes from one client.
-        for name in ["LOGIN", "REGISTER", "RESET", "RESEND_VERIFICATION"] {
+        for name in [
+            "LOGIN",
+            "REGISTER",
+            "RESET",
+            "RESEND_VERIFICATION",
+            "ORG_WRITE",
+            "INVITE",
+        ] {
             env.insert(format!("RATE_LIMIT_{name}_MAX"), "1000".into());
         }
         for (k, v) in overrides {
