@@ -112,12 +112,14 @@ start_dynamodb() {
 }
 
 # start_watch PORT PIDFILE LOGFILE: cargo lambda watch with the router, on loopback only, without
-# reloading on file changes (tests must not see functions restart under them).
+# reloading on file changes (tests must not see functions restart under them), and without
+# cargo-lambda's own CORS layer (it would echo any origin with credentials; CORS is the
+# functions' own, from CORS_ALLOWED_ORIGINS, the same as on AWS).
 start_watch() {
   local port="$1" pidfile="$2" logfile="$3"
   # cargo-lambda itself (not `cargo lambda`), so the PID is the watcher that owns the functions.
   # shellcheck disable=SC2086 # WATCH_FLAGS (e.g. --release) is a list of flags
-  (cd "$ROOT" && exec cargo-lambda lambda watch ${WATCH_FLAGS:-} --ignore-changes --invoke-address 127.0.0.1 --invoke-port "$port" \
+  (cd "$ROOT" && exec cargo-lambda lambda watch ${WATCH_FLAGS:-} --ignore-changes --disable-cors --invoke-address 127.0.0.1 --invoke-port "$port" \
     >"$logfile" 2>&1) &
   echo $! >"$pidfile"
   wait_for_port "$port" 120 "cargo lambda watch"
@@ -224,7 +226,8 @@ client.create_secret(Name=name, SecretString=open(path).read())
 
 raise_rate_limits() {
   local limit
-  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
+  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION ORG_WRITE INVITE; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
+  export ORG_LIMIT_PER_USER=1000000
 }
 
 # signup URL EMAIL PASSWORD [CURL_ARGS...]: registers the account and prints an access token for it.

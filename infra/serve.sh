@@ -19,6 +19,8 @@ load_dotenv
 export APP_ENV="${APP_ENV:-dev}" TABLE_NAME="${TABLE_NAME:-gatehouse}" RUST_LOG="${RUST_LOG:-info}"
 DYNAMODB_PORT="${DYNAMODB_PORT:-8001}"
 API_PORT="${API_PORT:-8000}"
+# Pages served on this address call the API same-origin (the CSRF check's own origin).
+export PUBLIC_URL="${PUBLIC_URL:-http://localhost:$API_PORT}"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
 
 RUN="$LOCAL/run"
@@ -48,7 +50,9 @@ fi
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
 start_dynamodb "$DYNAMODB_PORT" "$RUN/dynamodb.pid" "$LOCAL/data"
 log "starting cargo lambda watch on 127.0.0.1:$API_PORT"
-(cd "$ROOT" && exec cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT") &
+# --disable-cors: CORS is the functions' own (CORS_ALLOWED_ORIGINS), as on AWS; cargo-lambda's
+# layer would otherwise echo any origin with credentials.
+(cd "$ROOT" && exec cargo-lambda lambda watch --disable-cors --invoke-address 127.0.0.1 --invoke-port "$API_PORT") &
 echo $! >"$RUN/watch.pid"
 wait_for_port "$API_PORT" 120 "cargo lambda watch"
 create_table "$API_PORT" >/dev/null || die "could not create table $TABLE_NAME"

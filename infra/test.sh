@@ -41,7 +41,9 @@ API_PORT="$(free_port)"
 export RUST_LOG=info TRUST_PROXY_HEADERS=true
 throwaway_settings blackbox
 export GATEHOUSE_URL="http://127.0.0.1:$API_PORT" GATEHOUSE_CLI="$ROOT/target/debug/gatehouse"
-export PUBLIC_URL="$GATEHOUSE_URL"
+# The page origins the black-box tests play: the API's own (as make serve sets it) and one
+# cross-origin app allowed by CORS; anything else is an evil site.
+export PUBLIC_URL="$GATEHOUSE_URL" CORS_ALLOWED_ORIGINS="https://app.example.test"
 
 log "a missing key set secret stops a function at start-up with one line"
 set +e

@@ -1,6 +1,6 @@
 //! Typed settings, read once at start-up from the environment, with every default in one place.
 
-use crate::model::{AcceptanceMode, KeySource, Mailer, RateLimit, SigningAlgorithm};
+use crate::model::{AcceptanceMode, AutoAccept, KeySource, Mailer, OriginList, RateLimit, SigningAlgorithm, WebOrigin};
 use secrecy::SecretString;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -53,6 +53,14 @@ pub const SETTING_NAMES: &[&str] = &[
     "REFRESH_REUSE_GRACE_SECONDS",
     "PROJECT_NAME",
     "REQUEST_DEADLINE_MS",
+    "INVITE_AUTO_ACCEPT",
+    "ORG_MEMBER_CONSENT",
+    "ORG_LIMIT_PER_USER",
+    "RATE_LIMIT_ORG_WRITE_MAX",
+    "RATE_LIMIT_ORG_WRITE_WINDOW",
+    "RATE_LIMIT_INVITE_MAX",
+    "RATE_LIMIT_INVITE_WINDOW",
+    "CORS_ALLOWED_ORIGINS",
 ];
 
 #[derive(Debug)]
@@ -95,6 +103,23 @@ pub struct Settings {
     /// The most one request may take, all its DynamoDB calls and retries included; past it the
     /// answer is 503 (see `crate::deadline`).
     pub request_deadline: Duration,
+    /// When pending invites for an address are accepted without being asked for.
+    pub invite_auto_accept: AutoAccept,
+    /// Adding an existing user to an org (by id or by address) invites them instead; they join
+    /// when they accept.
+    pub org_member_consent: bool,
+    /// How many orgs one user may own.
+    pub org_limit_per_user: i64,
+    /// Org-changing requests per user (`/api/v1/orgs…` with POST, PATCH or DELETE).
+    pub org_write_limit: RateLimit,
+    /// Invites created per org.
+    pub invite_limit: RateLimit,
+    /// Origins other than the API's own whose pages may call it with cookies (CORS with
+    /// credentials, and the CSRF check).
+    pub cors_allowed_origins: OriginList,
+    /// The API's own origin as browsers see it (`PUBLIC_URL`'s scheme, host and port), besides
+    /// the request's own scheme and `Host`.
+    pub public_origin: Option<WebOrigin>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -148,6 +173,18 @@ impl Settings {
             refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
             cookie_prefix: cookie_prefix(&get("PROJECT_NAME").unwrap_or_else(|| "gatehouse".into())),
             request_deadline: Duration::from_millis(parse_positive(&get, "REQUEST_DEADLINE_MS", 3000)? as u64),
+            invite_auto_accept: parse(&get, "INVITE_AUTO_ACCEPT", AutoAccept::Registration)?,
+            org_member_consent: parse(&get, "ORG_MEMBER_CONSENT", false)?,
+            org_limit_per_user: parse_positive(&get, "ORG_LIMIT_PER_USER", 10)?,
+            org_write_limit: rate_limit(&get, "ORG_WRITE", 60, 60)?,
+            invite_limit: rate_limit(&get, "INVITE", 100, 86_400)?,
+            cors_allowed_origins: parse(&get, "CORS_ALLOWED_ORIGINS", OriginList::default())?,
+            public_origin: get("PUBLIC_URL")
+                .map(|url| {
+                    WebOrigin::of_url(&url)
+                        .ok_or_else(|| ConfigError(format!("PUBLIC_URL={url:?} is not an http(s) URL")))
+                })
+                .transpose()?,
             app_env,
         })
     }

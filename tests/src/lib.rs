@@ -67,14 +67,25 @@ impl Api {
         bearer: Option<&str>,
         body: Option<&str>,
     ) -> Reply {
+        let mut headers = Vec::new();
+        if let Some(kind) = content_type {
+            headers.push(("Content-Type", kind.to_string()));
+        }
+        if let Some(token) = bearer {
+            headers.push(("Authorization", format!("Bearer {token}")));
+        }
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.request_with(method, path, &headers, body)
+    }
+
+    /// One request with exactly these headers (and the client address). An empty answer's body
+    /// is `null`.
+    pub fn request_with(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
         let mut request = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
-        if let Some(kind) = content_type {
-            request = request.header("Content-Type", kind);
-        }
-        if let Some(token) = bearer {
-            request = request.header("Authorization", format!("Bearer {token}"));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         if let Some(address) = &self.client_address {
             request = request.header("X-Forwarded-For", address.as_str());
@@ -90,8 +101,17 @@ impl Api {
             .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
             .collect();
         let text = response.body_mut().read_to_string().expect("readable body");
-        let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
         Reply { status, headers, body }
+    }
+
+    /// The stack's own origin (`GATEHOUSE_URL`), as a page it served would send in `Origin`.
+    pub fn own_origin(&self) -> &str {
+        &self.base
     }
 
     pub fn post_json(&self, path: &str, body: &str) -> Reply {

@@ -15,6 +15,10 @@ pub enum Route {
     Register,
     PasswordResetRequest,
     ResendVerification,
+    /// Requests that change orgs, counted per user.
+    OrgWrite,
+    /// Invites created, counted per org.
+    Invite,
 }
 
 impl Route {
@@ -24,6 +28,8 @@ impl Route {
             Route::Register => "register",
             Route::PasswordResetRequest => "reset",
             Route::ResendVerification => "resend-verification",
+            Route::OrgWrite => "org-write",
+            Route::Invite => "invite",
         }
     }
 
@@ -34,12 +40,15 @@ impl Route {
             Route::Register => s.register_limit,
             Route::PasswordResetRequest => s.reset_limit,
             Route::ResendVerification => s.resend_verification_limit,
+            Route::OrgWrite => s.org_write_limit,
+            Route::Invite => s.invite_limit,
         }
     }
 }
 
 /// Passes, or answers 429 with the whole seconds until a request would pass. The work is
-/// proportional to the slots in use, not to the limit.
+/// proportional to the slots in use, not to the limit. `client` is what the limit counts: a
+/// client address, `user:<id>` or `org:<id>`.
 pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError> {
     let limit = route.limit(app);
     let window_ms = limit.window_seconds * 1000;

@@ -16,6 +16,7 @@ pub const INSUFFICIENT: &str = "Insufficient organization permissions";
 pub const NOT_FOUND: &str = "Organization not found";
 pub const MEMBER_NOT_FOUND: &str = "Member not found";
 pub const OWNER_NOT_GRANTABLE: &str = "Role 'owner' cannot be granted; use transfer-ownership";
+pub const OWNER_CANNOT_LEAVE: &str = "Transfer ownership before leaving the organization";
 
 /// The caller's standing in an org they belong to.
 pub struct Access {
@@ -54,8 +55,22 @@ pub fn grantable_role(text: &str, granter: OrgRole) -> Result<OrgRole, AppError>
     Ok(role)
 }
 
+/// How many orgs the user owns.
+async fn owned(app: &App, user_id: i64) -> Result<i64, AppError> {
+    let memberships = app.store.memberships_of(user_id).await?;
+    Ok(memberships.iter().filter(|m| m.role == OrgRole::Owner).count() as i64)
+}
+
 /// `POST /orgs`: the creator becomes the owner; org, slug guard and membership are one write.
+/// Nobody owns more than `ORG_LIMIT_PER_USER` orgs (counted before the write: parallel creates
+/// by one user may pass the count together, which the org-write rate limit bounds).
 pub async fn create(app: &App, caller: &Caller, new: NewOrg) -> Result<Org, AppError> {
+    let limit = app.settings.org_limit_per_user;
+    if owned(app, caller.user.id).await? >= limit {
+        return Err(AppError::Forbidden(format!(
+            "You already own {limit} organizations, the most one user may own"
+        )));
+    }
     let now = format_timestamp(app.clock.now());
     let org = Org {
         name: new.name.into_inner(),
@@ -169,6 +184,11 @@ pub async fn transfer_ownership(app: &App, caller: &Caller, org_id: i64, to: i64
     if !app.store.is_member(org_id, to).await? {
         return Err(AppError::BadRequest(
             "Target user is not a member of this organization".into(),
+        ));
+    }
+    if owned(app, to).await? >= app.settings.org_limit_per_user {
+        return Err(AppError::Conflict(
+            "The new owner already owns as many organizations as one user may".into(),
         ));
     }
     if !app.store.transfer_ownership(org_id, caller.user.id, to).await? {
@@ -353,6 +373,26 @@ pub async fn remove_member(app: &App, caller: &Caller, org_id: i64, user_id: i64
         .actor_id(caller.user.id)
         .org_id(org_id)
         .target("user", user_id)
+        .emit(app.clock.now());
+    Ok(())
+}
+
+/// `DELETE /orgs/{id}/members/me`: any member but the owner leaves.
+pub async fn leave(app: &App, caller: &Caller, org_id: i64) -> Result<(), AppError> {
+    let access = access(app, caller, org_id, OrgRole::Member).await?;
+    if access.role == OrgRole::Owner {
+        return Err(AppError::Conflict(OWNER_CANNOT_LEAVE.into()));
+    }
+    match app.store.remove_member(org_id, caller.user.id).await? {
+        MemberChange::Done(_) => {}
+        MemberChange::NotFound => return Err(forbidden()),
+        MemberChange::IsOwner => return Err(AppError::Conflict(OWNER_CANNOT_LEAVE.into())),
+    }
+    AuditEvent::new("auth.member_removed")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", caller.user.id)
+        .detail("Left the organization")
         .emit(app.clock.now());
     Ok(())
 }

@@ -334,8 +334,8 @@ pub enum AcceptOutcome {
 
 #[async_trait]
 pub trait InviteStore {
-    /// A pending invite (one per email and org), its token and its mail. `false` if a live
-    /// pending invite for the email exists.
+    /// A pending invite (one per email and org), its token (if it has one) and its mail.
+    /// `false` if a live pending invite for the email exists.
     async fn create_pending_invite(
         &self,
         invite: &Invite,

@@ -2,13 +2,14 @@
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
+use crate::domain::invites;
 use crate::domain::mail;
 use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::sessions;
 use crate::domain::store_error::StoreError;
 use crate::error::AppError;
-use crate::model::{Email, OneTimeToken, OutboxMessage, Password, Purpose, User};
+use crate::model::{AutoAccept, Email, OneTimeToken, OutboxMessage, Password, Purpose, User};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 
@@ -143,6 +144,12 @@ pub async fn verify_email(app: &App, secret: &str) -> Result<(), AppError> {
         return Err(invalid_token());
     }
     AuditEvent::new("auth.email_verified").actor_id(token.user_id).emit(now);
+    // The address is proven now: with INVITE_AUTO_ACCEPT=verification its invites apply.
+    if app.settings.invite_auto_accept == AutoAccept::Verification {
+        if let Some(user) = app.store.user(token.user_id).await? {
+            invites::accept_pending_for(app, &user).await?;
+        }
+    }
     Ok(())
 }
 

@@ -7,12 +7,22 @@ use crate::domain::ports::CreateUserOutcome;
 use crate::domain::store_error::StoreError;
 use crate::domain::{invites, mail, recovery};
 use crate::error::AppError;
-use crate::model::{FullName, Registration, Role, User};
+use crate::model::{AutoAccept, FullName, Registration, Role, User};
 use crate::App;
 
 /// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
 /// email-verification token and the message carrying it are written in the same transaction.
 pub async fn create_user(app: &App, registration: Registration, send_verification: bool) -> Result<User, AppError> {
+    create_user_with(app, registration, send_verification, false).await
+}
+
+/// As `create_user`; `verified` when the address is already proven (an invite token to it).
+async fn create_user_with(
+    app: &App,
+    registration: Registration,
+    send_verification: bool,
+    verified: bool,
+) -> Result<User, AppError> {
     if app.store.email_taken(registration.email.as_str()).await? {
         return Err(AppError::EmailTaken);
     }
@@ -28,7 +38,7 @@ pub async fn create_user(app: &App, registration: Registration, send_verificatio
         full_name: registration.full_name.map(FullName::into_inner),
         hashed_password,
         is_active: true,
-        is_verified: false,
+        is_verified: verified,
         role: if claim_first_admin { Role::Admin } else { Role::User },
         last_login: None,
         created_at: format_timestamp(now),
@@ -55,31 +65,41 @@ pub async fn create_user(app: &App, registration: Registration, send_verificatio
     }
 }
 
-/// `POST /auth/register`: public sign-up, closed by `REGISTRATION_ENABLED=false`.
-pub async fn register(app: &App, registration: Registration) -> Result<User, AppError> {
+/// `POST /auth/register`: public sign-up, closed by `REGISTRATION_ENABLED=false`. Pending
+/// invites for the address are accepted now with `INVITE_AUTO_ACCEPT=registration`, else once
+/// the address is verified; an `invite_token` to this address proves it, so the account starts
+/// verified and joins at once in either mode.
+pub async fn register(app: &App, registration: Registration, invite_token: Option<&str>) -> Result<User, AppError> {
     if !app.settings.registration_enabled {
         return Err(AppError::Forbidden("Registration is closed".into()));
     }
-    let user = create_user(app, registration, true).await?;
+    if let Some(secret) = invite_token {
+        invites::check_registration_token(app, secret, &registration.email).await?;
+    }
+    let proven = invite_token.is_some();
+    let user = create_user_with(app, registration, !proven, proven).await?;
     AuditEvent::new("auth.user_registered")
         .actor_email(&user.email)
         .target("user", user.id)
         .emit(app.clock.now());
-    // The account (user, email guard, verification token and mail) is one transaction and is
-    // done. Should DynamoDB fail while its pending invites are accepted, each invite is either
-    // accepted whole or still pending and acceptable with its token: the registration succeeded,
-    // so it answers as such (a 503 here would send the client into "Email already registered").
-    if let Err(error) = invites::accept_pending_for(app, &user).await {
-        match error {
-            AppError::Internal(StoreError::Unavailable { operation, class }) => {
-                tracing::warn!(
-                    operation,
-                    error_class = class.as_str(),
-                    user_id = user.id,
-                    "pending invites left pending at registration"
-                );
+    if proven || app.settings.invite_auto_accept == AutoAccept::Registration {
+        // The account (user, email guard, verification token and mail) is one transaction and
+        // is done. Should DynamoDB fail while its pending invites are accepted, each invite is
+        // either accepted whole or still pending and acceptable with its token: the
+        // registration succeeded, so it answers as such (a 503 here would send the client into
+        // "Email already registered").
+        if let Err(error) = invites::accept_pending_for(app, &user).await {
+            match error {
+                AppError::Internal(StoreError::Unavailable { operation, class }) => {
+                    tracing::warn!(
+                        operation,
+                        error_class = class.as_str(),
+                        user_id = user.id,
+                        "pending invites left pending at registration"
+                    );
+                }
+                other => return Err(other),
             }
-            other => return Err(other),
         }
     }
     Ok(user)

@@ -106,7 +106,33 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .input(Input::Json("TokenBody"))
         .ok(200, "InviteResponse")
-        .errors(&[400, 401, 409, 413, 422]),
+        .errors(&[400, 401, 403, 409, 413, 422]),
+        Route::get(
+            "/api/v1/auth/invites",
+            received_invites,
+            "The caller's pending invites to organizations",
+        )
+        .auth()
+        .ok(200, "ReceivedInviteList")
+        .errors(&[401]),
+        Route::post(
+            "/api/v1/auth/invites/{invite_id}/accept",
+            accept_received_invite,
+            "Accept one of the caller's invites and join the organization",
+        )
+        .auth()
+        .params(&[INVITE])
+        .ok(200, "MemberResponse")
+        .errors(&[400, 401, 403, 404, 422]),
+        Route::post(
+            "/api/v1/auth/invites/{invite_id}/decline",
+            decline_invite,
+            "Decline one of the caller's invites",
+        )
+        .auth()
+        .params(&[INVITE])
+        .no_content()
+        .errors(&[401, 404, 422]),
         Route::get(
             "/.well-known/jwks.json",
             jwks,
@@ -121,6 +147,8 @@ pub fn routes() -> Vec<Route> {
         .ok(200, "OpenIdConfiguration"),
     ]
 }
+
+const INVITE: super::route::Param = ("invite_id", "path", "integer", true);
 
 /// A public document verifiers may cache.
 fn cacheable(mut response: Response) -> Response {
@@ -214,13 +242,30 @@ impl FromFields for Registration {
     }
 }
 
+/// The `UserCreate` body of `/register`: a registration and, optionally, an invite token to the
+/// same address (which proves it).
+struct SignUp {
+    registration: Registration,
+    invite_token: Option<String>,
+}
+
+impl FromFields for SignUp {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let invite_token = fields.optional_str("invite_token");
+        Some(SignUp {
+            registration: registration(fields)?,
+            invite_token,
+        })
+    }
+}
+
 async fn register(
     State(app): State<App>,
     _: RateLimited<RegisterLimit>,
     origin: Origin,
-    Json(registration): Json<Registration>,
+    Json(body): Json<SignUp>,
 ) -> Result<Response, AppError> {
-    let user = users::register(&app, registration).await?;
+    let user = users::register(&app, body.registration, body.invite_token.as_deref()).await?;
     let mut response = json_response(StatusCode::OK, &UserView::from(&user));
     // The account exists once `register` returns: a DynamoDB fault while starting its session
     // answers 200 without cookies (the client logs in), not a 503 whose retry would meet
@@ -445,4 +490,27 @@ async fn accept_invite(
 ) -> Result<Response, AppError> {
     let invite = invites::accept(&app, &caller, &token).await?;
     Ok(json_response(StatusCode::OK, &invite))
+}
+
+async fn received_invites(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    let list = invites::received(&app, &caller).await?;
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+async fn accept_received_invite(
+    State(app): State<App>,
+    caller: Caller,
+    Path(invite_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let membership = invites::accept_received(&app, &caller, invite_id).await?;
+    Ok(json_response(StatusCode::OK, &membership))
+}
+
+async fn decline_invite(
+    State(app): State<App>,
+    caller: Caller,
+    Path(invite_id): Path<i64>,
+) -> Result<Response, AppError> {
+    invites::decline(&app, &caller, invite_id).await?;
+    Ok(no_content())
 }

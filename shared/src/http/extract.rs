@@ -416,6 +416,20 @@ impl<L: Limited> FromRequestParts<App> for RateLimited<L> {
     }
 }
 
+/// The authenticated caller, counted against `L`'s limit for that user (not for the client
+/// address); 429 once it is used up.
+pub struct LimitedCaller<L>(pub Caller, pub std::marker::PhantomData<L>);
+
+impl<L: Limited> FromRequestParts<App> for LimitedCaller<L> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, AppError> {
+        let caller = Caller::from_request_parts(parts, app).await?;
+        limits::check(app, L::ROUTE, &format!("user:{}", caller.user.id)).await?;
+        Ok(LimitedCaller(caller, std::marker::PhantomData))
+    }
+}
+
 /// The token of an `Authorization: Bearer …` header.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

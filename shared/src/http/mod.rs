@@ -4,6 +4,7 @@
 //! where errors become status codes and JSON. Nothing a client sends can turn into a 500.
 
 pub mod auth;
+pub mod browser;
 pub mod cookies;
 mod extract;
 pub mod faults;
@@ -34,9 +35,11 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The router serving `routes`: 404 JSON for unknown paths, 405 JSON for a known path with
 /// another method (HEAD included: axum would answer it with the GET handler), bodies up to
-/// 64 KiB, and a trailing slash ignored.
+/// 64 KiB, a trailing slash ignored, and browsers' requests checked first (`browser`: CSRF,
+/// CORS).
 pub fn router(app: App, routes: Vec<Route>) -> Router {
     let deadline = app.settings.request_deadline;
+    let browsers = middleware::from_fn_with_state(app.clone(), browser::guard);
     let mut inner = Router::new();
     for route in routes {
         let mut endpoint = route.endpoint;
@@ -54,6 +57,7 @@ pub fn router(app: App, routes: Vec<Route>) -> Router {
     Router::new()
         .fallback_service(inner)
         .layer(middleware::from_fn(edge))
+        .layer(browsers)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |req, next| {
             within_deadline(deadline, req, next)

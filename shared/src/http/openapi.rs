@@ -17,6 +17,7 @@ fn status_text(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",
+        202 => "Accepted: invites the users must accept (ORG_MEMBER_CONSENT=true)",
         204 => "No Content",
         400 => "Bad request",
         401 => "Not authenticated",
@@ -24,20 +25,35 @@ fn status_text(status: u16) -> &'static str {
         404 => "Not found",
         409 => "Conflict",
         413 => "Request body too large",
+        415 => "A cookie-authenticated body that is not JSON",
         422 => "Validation error",
         429 => "Too many requests (see Retry-After)",
         _ => "Other",
     }
 }
 
-fn operation(op: &Doc) -> Value {
+/// An operation; `unsafe_method` adds what browsers' requests can meet on every POST, PATCH
+/// and DELETE: 403 for a cross-site request, 415 for a cookie-authenticated body not in JSON.
+fn operation(op: &Doc, unsafe_method: bool) -> Value {
     let mut responses = Map::new();
     let ok = match op.ok.1 {
         Some(schema) => json!({ "description": status_text(op.ok.0), "content": content(reference(schema)) }),
         None => json!({ "description": status_text(op.ok.0) }),
     };
     responses.insert(op.ok.0.to_string(), ok);
-    for status in op.errors {
+    if let Some((status, schema)) = op.also {
+        responses.insert(
+            status.to_string(),
+            json!({ "description": status_text(status), "content": content(reference(schema)) }),
+        );
+    }
+    let mut errors = op.errors.to_vec();
+    if unsafe_method {
+        errors.extend([403, 415]);
+        errors.sort_unstable();
+        errors.dedup();
+    }
+    for status in &errors {
         let schema = if *status == 422 {
             "HTTPValidationError"
         } else {
@@ -88,6 +104,58 @@ fn array_of(name: &str) -> Value {
 }
 
 fn schemas() -> Value {
+    let mut schemas = core_schemas();
+    // Kept out of the one `json!` below, whose size meets the macro's recursion limit.
+    let timestamp = json!({ "type": "string", "format": "date-time" });
+    schemas["InviteResponse"] = object(
+        json!({
+            "id": { "type": "integer" },
+            "organization_id": { "type": "integer" },
+            "email": { "type": ["string", "null"] },
+            "user_id": { "type": ["integer", "null"] },
+            "role": { "type": "string", "enum": ["owner", "admin", "member"] },
+            "status": { "type": "string", "enum": ["pending", "accepted"] },
+            "token": { "type": "string" },
+            "created_at": timestamp,
+            "expires_at": timestamp,
+        }),
+        &[
+            "id",
+            "organization_id",
+            "email",
+            "user_id",
+            "role",
+            "status",
+            "created_at",
+            "expires_at",
+        ],
+    );
+    schemas["InviteList"] = array_of("InviteResponse");
+    schemas["ReceivedInviteResponse"] = object(
+        json!({
+            "id": { "type": "integer" },
+            "organization_id": { "type": "integer" },
+            "org_name": { "type": "string" },
+            "role": { "type": "string", "enum": ["owner", "admin", "member"] },
+            "invited_by": { "type": "integer" },
+            "created_at": timestamp,
+            "expires_at": timestamp,
+        }),
+        &[
+            "id",
+            "organization_id",
+            "org_name",
+            "role",
+            "invited_by",
+            "created_at",
+            "expires_at",
+        ],
+    );
+    schemas["ReceivedInviteList"] = array_of("ReceivedInviteResponse");
+    schemas
+}
+
+fn core_schemas() -> Value {
     let nullable_string = json!({ "type": ["string", "null"] });
     let timestamp = json!({ "type": "string", "format": "date-time" });
     let nullable_timestamp = json!({ "type": ["string", "null"], "format": "date-time" });
@@ -106,6 +174,7 @@ fn schemas() -> Value {
             "email": { "type": "string", "format": "email", "maxLength": 254 },
             "password": { "type": "string", "minLength": 8, "maxLength": 128 },
             "full_name": { "type": ["string", "null"], "maxLength": 255 },
+            "invite_token": { "type": ["string", "null"] },
         }), &["email", "password"]),
         "UserResponse": object(json!({
             "email": { "type": "string" },
@@ -203,17 +272,6 @@ fn schemas() -> Value {
             "email": { "type": "string", "format": "email" },
             "role": { "type": "string" },
         }), &["email"]),
-        "InviteResponse": object(json!({
-            "id": { "type": "integer" },
-            "organization_id": { "type": "integer" },
-            "email": { "type": "string" },
-            "role": org_role,
-            "status": { "type": "string", "enum": ["pending", "accepted"] },
-            "token": { "type": "string" },
-            "created_at": timestamp,
-            "expires_at": timestamp,
-        }), &["id", "organization_id", "email", "role", "status", "created_at", "expires_at"]),
-        "InviteList": array_of("InviteResponse"),
         "OpenApiDocument": { "type": "object" },
     });
     let keys = key_schemas();
@@ -253,7 +311,7 @@ pub fn document(routes: &[Route]) -> Value {
     let mut paths = Map::new();
     for route in routes {
         let entry = paths.entry(route.path).or_insert_with(|| json!({}));
-        entry[route.method.as_str().to_ascii_lowercase()] = operation(&route.doc);
+        entry[route.method.as_str().to_ascii_lowercase()] = operation(&route.doc, route.is_unsafe());
     }
     json!({
         "openapi": "3.1.0",

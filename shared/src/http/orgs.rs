@@ -1,9 +1,11 @@
 //! The `orgs` function: organizations, members, ownership and invites under `/api/v1/orgs`.
 
 use super::auth::email_field;
+use super::extract::{Limited, LimitedCaller};
 use super::route::{Input, ORG, USER};
 use super::{json_response, no_content, Fields, FromFields, Json, Path, Query, Route};
-use crate::domain::{invites, orgs};
+use crate::domain::invites::{Added, BulkAdded};
+use crate::domain::{invites, limits, orgs};
 use crate::error::{AppError, FieldError};
 use crate::model::names::INVALID_SLUG;
 use crate::model::{Caller, Email, NewOrg, OrgDescription, OrgName, OrgRole, Slug};
@@ -27,7 +29,7 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .input(Input::Json("OrgCreate"))
         .ok(201, "OrgResponse")
-        .errors(&[400, 401, 413, 422]),
+        .errors(&[400, 401, 403, 413, 422, 429]),
         Route::get("/api/v1/orgs", mine, "The caller's organizations")
             .auth()
             .ok(200, "OrgList")
@@ -61,7 +63,7 @@ pub fn routes() -> Vec<Route> {
             ("description", "query", "string", false),
         ])
         .ok(200, "OrgResponse")
-        .errors(&[400, 401, 403, 404, 422]),
+        .errors(&[400, 401, 403, 404, 422, 429]),
         Route::delete(
             "/api/v1/orgs/{org_id}",
             delete,
@@ -70,7 +72,7 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .params(&[ORG])
         .no_content()
-        .errors(&[401, 403, 404, 422]),
+        .errors(&[401, 403, 404, 422, 429]),
         Route::post(
             "/api/v1/orgs/{org_id}/transfer-ownership",
             transfer_ownership,
@@ -80,21 +82,26 @@ pub fn routes() -> Vec<Route> {
         .input(Input::Json("TransferOwnership"))
         .params(&[ORG])
         .ok(200, "Detail")
-        .errors(&[400, 401, 403, 409, 413, 422]),
+        .errors(&[400, 401, 403, 409, 413, 422, 429]),
         Route::get("/api/v1/orgs/{org_id}/members", members, "Members (members)")
             .auth()
             .params(&[ORG])
             .ok(200, "MemberList")
             .errors(&[401, 403, 422]),
-        Route::post("/api/v1/orgs/{org_id}/members", add_member, "Add a member (org admins)")
-            .auth()
-            .params(&[
-                ORG,
-                ("user_id", "query", "integer", true),
-                ("role", "query", "string", false),
-            ])
-            .ok(201, "MemberResponse")
-            .errors(&[400, 401, 403, 404, 422]),
+        Route::post(
+            "/api/v1/orgs/{org_id}/members",
+            add_member,
+            "Add a member, or with ORG_MEMBER_CONSENT=true invite them (202) (org admins)",
+        )
+        .auth()
+        .params(&[
+            ORG,
+            ("user_id", "query", "integer", true),
+            ("role", "query", "string", false),
+        ])
+        .ok(201, "MemberResponse")
+        .also(202, "InviteResponse")
+        .errors(&[400, 401, 403, 404, 422, 429]),
         Route::get(
             "/api/v1/orgs/{org_id}/members/details",
             member_details,
@@ -107,13 +114,23 @@ pub fn routes() -> Vec<Route> {
         Route::post(
             "/api/v1/orgs/{org_id}/members/bulk",
             add_members,
-            "Add several members; what was skipped is in X-Skipped-Members (org admins)",
+            "Add several members (or with ORG_MEMBER_CONSENT=true invite them, 202); what was skipped is in X-Skipped-Members (org admins)",
         )
         .auth()
         .input(Input::Json("BulkAdd"))
         .params(&[ORG])
         .ok(201, "MemberList")
-        .errors(&[400, 401, 403, 404, 413, 422]),
+        .also(202, "InviteList")
+        .errors(&[400, 401, 403, 404, 413, 422, 429]),
+        Route::delete(
+            "/api/v1/orgs/{org_id}/members/me",
+            leave,
+            "Leave the organization (any member but the owner)",
+        )
+        .auth()
+        .params(&[ORG])
+        .no_content()
+        .errors(&[401, 403, 409, 422, 429]),
         Route::patch(
             "/api/v1/orgs/{org_id}/members/{user_id}",
             change_role,
@@ -122,7 +139,7 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .params(&[ORG, USER, ("role", "query", "string", true)])
         .ok(200, "MemberResponse")
-        .errors(&[400, 401, 403, 404, 422]),
+        .errors(&[400, 401, 403, 404, 422, 429]),
         Route::delete(
             "/api/v1/orgs/{org_id}/members/{user_id}",
             remove_member,
@@ -131,7 +148,7 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .params(&[ORG, USER])
         .no_content()
-        .errors(&[401, 403, 404, 422]),
+        .errors(&[401, 403, 404, 422, 429]),
         Route::post(
             "/api/v1/orgs/{org_id}/invites",
             create_invite,
@@ -141,7 +158,7 @@ pub fn routes() -> Vec<Route> {
         .input(Input::Json("InviteCreate"))
         .params(&[ORG])
         .ok(201, "InviteResponse")
-        .errors(&[400, 401, 403, 409, 413, 422]),
+        .errors(&[400, 401, 403, 409, 413, 422, 429]),
         Route::get(
             "/api/v1/orgs/{org_id}/invites",
             list_invites,
@@ -159,9 +176,18 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .params(&[ORG, ("invite_id", "path", "integer", true)])
         .no_content()
-        .errors(&[401, 403, 404, 422]),
+        .errors(&[401, 403, 404, 422, 429]),
     ]
 }
+
+/// Requests that change orgs count against `RATE_LIMIT_ORG_WRITE_*`, per user.
+pub struct OrgWriteLimit;
+impl Limited for OrgWriteLimit {
+    const ROUTE: limits::Route = limits::Route::OrgWrite;
+}
+
+/// The caller of an org-changing route, counted against the org-write limit.
+type Writer = LimitedCaller<OrgWriteLimit>;
 
 fn ok<T: serde::Serialize>(body: &T) -> Result<Response, AppError> {
     Ok(json_response(StatusCode::OK, body))
@@ -202,7 +228,11 @@ impl FromFields for OrgCreate {
     }
 }
 
-async fn create(State(app): State<App>, caller: Caller, Json(body): Json<OrgCreate>) -> Result<Response, AppError> {
+async fn create(
+    State(app): State<App>,
+    LimitedCaller(caller, _): Writer,
+    Json(body): Json<OrgCreate>,
+) -> Result<Response, AppError> {
     let new = NewOrg {
         name: body.name,
         slug: Slug::parse(&body.slug).ok_or_else(|| AppError::BadRequest(INVALID_SLUG.into()))?,
@@ -231,7 +261,7 @@ async fn get(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) ->
 
 async fn update(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path(org_id): Path<i64>,
     query: Query,
 ) -> Result<Response, AppError> {
@@ -251,7 +281,11 @@ async fn update(
     }
 }
 
-async fn delete(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) -> Result<Response, AppError> {
+async fn delete(
+    State(app): State<App>,
+    LimitedCaller(caller, _): Writer,
+    Path(org_id): Path<i64>,
+) -> Result<Response, AppError> {
     orgs::delete(&app, &caller, org_id).await?;
     Ok(no_content())
 }
@@ -267,7 +301,7 @@ impl FromFields for TransferTo {
 
 async fn transfer_ownership(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path(org_id): Path<i64>,
     Json(TransferTo(to)): Json<TransferTo>,
 ) -> Result<Response, AppError> {
@@ -285,7 +319,7 @@ async fn member_details(State(app): State<App>, caller: Caller, Path(org_id): Pa
 
 async fn add_member(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path(org_id): Path<i64>,
     query: Query,
 ) -> Result<Response, AppError> {
@@ -297,8 +331,12 @@ async fn add_member(
         )));
     };
     let role = query.get("role").unwrap_or_else(|| "member".into());
-    let membership = orgs::add_member(&app, &caller, org_id, user_id, &role).await?;
-    Ok(json_response(StatusCode::CREATED, &membership))
+    Ok(
+        match invites::add_member(&app, &caller, org_id, user_id, &role).await? {
+            Added::Member(membership) => json_response(StatusCode::CREATED, &membership),
+            Added::Invited(invite) => json_response(StatusCode::ACCEPTED, &invite),
+        },
+    )
 }
 
 /// A `BulkAdd` body: `user_ids` (at most 100) and an optional `role`.
@@ -330,12 +368,15 @@ impl FromFields for BulkAdd {
 
 async fn add_members(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path(org_id): Path<i64>,
     Json(body): Json<BulkAdd>,
 ) -> Result<Response, AppError> {
-    let (added, skipped) = orgs::add_members(&app, &caller, org_id, &body.user_ids, &body.role).await?;
-    let mut response = json_response(StatusCode::CREATED, &added);
+    let (added, skipped) = invites::add_members(&app, &caller, org_id, &body.user_ids, &body.role).await?;
+    let mut response = match added {
+        BulkAdded::Members(members) => json_response(StatusCode::CREATED, &members),
+        BulkAdded::Invited(invites) => json_response(StatusCode::ACCEPTED, &invites),
+    };
     let skipped = serde_json::to_string(&skipped).expect("skips serialize");
     let value = HeaderValue::from_str(&skipped).expect("JSON of numbers and ASCII words");
     response.headers_mut().insert("x-skipped-members", value);
@@ -344,7 +385,7 @@ async fn add_members(
 
 async fn change_role(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path((org_id, user_id)): Path<(i64, i64)>,
     query: Query,
 ) -> Result<Response, AppError> {
@@ -354,10 +395,19 @@ async fn change_role(
 
 async fn remove_member(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path((org_id, user_id)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     orgs::remove_member(&app, &caller, org_id, user_id).await?;
+    Ok(no_content())
+}
+
+async fn leave(
+    State(app): State<App>,
+    LimitedCaller(caller, _): Writer,
+    Path(org_id): Path<i64>,
+) -> Result<Response, AppError> {
+    orgs::leave(&app, &caller, org_id).await?;
     Ok(no_content())
 }
 
@@ -377,7 +427,7 @@ impl FromFields for InviteCreate {
 
 async fn create_invite(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path(org_id): Path<i64>,
     Json(body): Json<InviteCreate>,
 ) -> Result<Response, AppError> {
@@ -391,7 +441,7 @@ async fn list_invites(State(app): State<App>, caller: Caller, Path(org_id): Path
 
 async fn revoke_invite(
     State(app): State<App>,
-    caller: Caller,
+    LimitedCaller(caller, _): Writer,
     Path((org_id, invite_id)): Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     invites::revoke(&app, &caller, org_id, invite_id).await?;

@@ -32,6 +32,9 @@ pub struct Doc {
     pub params: &'static [Param],
     /// The success status and its body's schema (`None` for no body).
     pub ok: (u16, Option<&'static str>),
+    /// Another success a setting can choose instead (202 with the invites under
+    /// `ORG_MEMBER_CONSENT=true`).
+    pub also: Option<(u16, &'static str)>,
     /// Every other status it can answer, with an `HTTPError` body (422: `HTTPValidationError`).
     pub errors: &'static [u16],
 }
@@ -62,6 +65,12 @@ macro_rules! method_constructors {
 impl Route {
     method_constructors!(get => GET, post => POST, patch => PATCH, delete => DELETE);
 
+    /// POST, PATCH or DELETE: what browsers may only send with an allowed `Origin` when a
+    /// cookie authenticates the request (`http::browser`).
+    pub fn is_unsafe(&self) -> bool {
+        !matches!(self.method, Method::GET | Method::HEAD | Method::OPTIONS)
+    }
+
     fn new(method: Method, path: &'static str, endpoint: MethodRouter<App>, summary: &'static str) -> Self {
         let doc = Doc {
             summary,
@@ -69,6 +78,7 @@ impl Route {
             input: Input::None,
             params: &[],
             ok: (200, None),
+            also: None,
             errors: &[],
         };
         Self {
@@ -98,6 +108,12 @@ impl Route {
     /// The success status and its body's schema.
     pub fn ok(mut self, status: u16, schema: &'static str) -> Self {
         self.doc.ok = (status, Some(schema));
+        self
+    }
+
+    /// Another success status a setting can choose, and its body's schema.
+    pub fn also(mut self, status: u16, schema: &'static str) -> Self {
+        self.doc.also = Some((status, schema));
         self
     }
 

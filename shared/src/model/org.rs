@@ -64,17 +64,24 @@ pub struct Invite {
     pub expires_at_iso: String,
     /// Epoch seconds; the invite is void from then on.
     pub expires_epoch: i64,
-    /// SHA-256 of the token, while pending.
+    /// SHA-256 of the token, while pending (invites by user id have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_hash: Option<String>,
+    /// Set for an invite of an existing user by id (`ORG_MEMBER_CONSENT=true`): only that
+    /// account may accept it, and the inviter never sees its address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
 }
 
-/// `InviteResponse`; `token` only in the answer that creates a pending invite.
+/// `InviteResponse`; `token` only in the answer that creates a pending invite by address. An
+/// invite by user id shows the `user_id` and no `email` (the inviter learns no address);
+/// an invite by address shows the `email` and no `user_id` (nor whether an account exists).
 #[derive(Debug, Serialize)]
 pub struct InviteView {
     pub id: i64,
     pub organization_id: i64,
-    pub email: String,
+    pub email: Option<String>,
+    pub user_id: Option<i64>,
     pub role: OrgRole,
     pub status: InviteStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,7 +95,8 @@ impl InviteView {
         InviteView {
             id: invite.id,
             organization_id: invite.organization_id,
-            email: invite.email.clone(),
+            email: invite.user_id.is_none().then(|| invite.email.clone()),
+            user_id: invite.user_id,
             role: invite.role,
             status: invite.status,
             token,
@@ -96,4 +104,16 @@ impl InviteView {
             expires_at: invite.expires_at_iso.clone(),
         }
     }
+}
+
+/// `ReceivedInviteResponse`: a pending invite as the invited user sees it.
+#[derive(Debug, Serialize)]
+pub struct ReceivedInvite {
+    pub id: i64,
+    pub organization_id: i64,
+    pub org_name: String,
+    pub role: OrgRole,
+    pub invited_by: i64,
+    pub created_at: String,
+    pub expires_at: String,
 }

@@ -52,6 +52,91 @@ impl std::str::FromStr for AcceptanceMode {
     }
 }
 
+/// When pending invites for an address are accepted without the invitee asking: at
+/// `registration` (the seed's behaviour, code default) or only once the address is proven by
+/// `verification` (`POST /auth/verify-email`; the template's default). An `invite_token` given
+/// at registration proves the address in either mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AutoAccept {
+    Registration,
+    Verification,
+}
+
+impl std::str::FromStr for AutoAccept {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "registration" => Ok(AutoAccept::Registration),
+            "verification" => Ok(AutoAccept::Verification),
+            other => Err(format!(
+                "unknown mode {other:?}; use \"registration\" or \"verification\""
+            )),
+        }
+    }
+}
+
+/// A browser origin, `scheme://host[:port]`, lower-cased, as browsers send it in `Origin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebOrigin(String);
+
+impl WebOrigin {
+    /// The origin of an absolute `http(s)` URL (path, query and fragment dropped); `None` for
+    /// anything else (`null`, relative references, other schemes, user info).
+    pub fn of_url(url: &str) -> Option<WebOrigin> {
+        let url = url.trim();
+        let (scheme, rest) = url.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+        if authority.is_empty() || authority.contains('@') || authority.contains(char::is_whitespace) {
+            return None;
+        }
+        let default_port = if scheme == "https" { ":443" } else { ":80" };
+        let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+        Some(WebOrigin(format!("{scheme}://{authority}")))
+    }
+
+    /// An origin and nothing more (an `Origin` header, a `CORS_ALLOWED_ORIGINS` entry); a
+    /// trailing `/` is tolerated.
+    pub fn parse(text: &str) -> Option<WebOrigin> {
+        let origin = WebOrigin::of_url(text)?;
+        let (_, rest) = text.trim().split_once("://")?;
+        let after_authority = rest.find(['/', '?', '#']).map_or("", |at| &rest[at..]);
+        matches!(after_authority, "" | "/").then_some(origin)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// `CORS_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example.com`), possibly none.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OriginList(pub Vec<WebOrigin>);
+
+impl OriginList {
+    pub fn contains(&self, origin: &WebOrigin) -> bool {
+        self.0.contains(origin)
+    }
+}
+
+impl std::str::FromStr for OriginList {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let mut origins = Vec::new();
+        for item in value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let origin = WebOrigin::parse(item)
+                .ok_or_else(|| format!("{item:?} is not an origin like https://app.example.com"))?;
+            origins.push(origin);
+        }
+        Ok(OriginList(origins))
+    }
+}
+
 /// Where mail goes. `outbox` (the only one so far) stores each message in the table for 24 h,
 /// for `gatehouse auth outbox`; nothing leaves the machine.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,4 +160,40 @@ impl std::str::FromStr for Mailer {
 pub struct RateLimit {
     pub max: i64,
     pub window_seconds: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OriginList, WebOrigin};
+
+    #[test]
+    fn origins_are_scheme_host_and_port_as_browsers_send_them() {
+        let origin = |t: &str| WebOrigin::parse(t).map(|o| o.as_str().to_string());
+        assert_eq!(
+            origin("https://App.Example.com").as_deref(),
+            Some("https://app.example.com")
+        );
+        assert_eq!(origin("https://a.example:443/").as_deref(), Some("https://a.example"));
+        assert_eq!(
+            origin("http://localhost:8000").as_deref(),
+            Some("http://localhost:8000")
+        );
+        for refused in [
+            "null",
+            "",
+            "app.example.com",
+            "ftp://a.example",
+            "https://a.example/x",
+            "https://u@a.example",
+        ] {
+            assert_eq!(origin(refused), None, "{refused}");
+        }
+        let referer = WebOrigin::of_url("https://a.example:8443/page?q=1#top").unwrap();
+        assert_eq!(referer.as_str(), "https://a.example:8443");
+        let list: OriginList = " https://a.example , http://localhost:3000/ ,".parse().unwrap();
+        assert_eq!(list.0.len(), 2);
+        assert!(list.contains(&WebOrigin::parse("http://localhost:3000").unwrap()));
+        assert!("https://a.example/path".parse::<OriginList>().is_err());
+        assert_eq!("".parse::<OriginList>().unwrap(), OriginList::default());
+    }
 }

@@ -10,15 +10,14 @@ use async_trait::async_trait;
 
 #[async_trait]
 impl InviteStore for Store {
-    /// One transaction: the guard (new, or expired), the invite and its token (new), the mail,
-    /// and a check that the org exists.
+    /// One transaction: the guard (new, or expired), the invite and its token (new, if it has
+    /// one), the mail, and a check that the org exists.
     async fn create_pending_invite(
         &self,
         invite: &Invite,
         message: &OutboxMessage,
         now_epoch: i64,
     ) -> StoreResult<bool> {
-        let hash = invite.token_hash.as_deref().expect("a pending invite has a token");
         let mut guard = keys::invite_email_guard(invite.organization_id, &invite.email);
         guard.insert("invite_id".into(), n(invite.id));
         guard.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
@@ -30,19 +29,20 @@ impl InviteStore for Store {
             .expression_attribute_values(":now", n(now_epoch))
             .build()
             .expect("put has table and item");
-        let mut token = keys::invite_token(hash);
-        token.insert("org_id".into(), n(invite.organization_id));
-        token.insert("invite_id".into(), n(invite.id));
-        token.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
-        let result = self
-            .transact(vec![
-                write(guard_put),
-                self.put_new(invite_item(invite)?),
-                self.put_new(token),
-                self.put(outbox_item(message)?),
-                self.exists(keys::org(invite.organization_id)),
-            ])
-            .await;
+        let mut writes = vec![
+            write(guard_put),
+            self.put_new(invite_item(invite)?),
+            self.put(outbox_item(message)?),
+            self.exists(keys::org(invite.organization_id)),
+        ];
+        if let Some(hash) = invite.token_hash.as_deref() {
+            let mut token = keys::invite_token(hash);
+            token.insert("org_id".into(), n(invite.organization_id));
+            token.insert("invite_id".into(), n(invite.id));
+            token.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
+            writes.push(self.put_new(token));
+        }
+        let result = self.transact(writes).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(r) if r.first() == Some(&true) => Ok(false),

@@ -3,7 +3,7 @@
 
 use super::keys::{self, Item, TTL_ATTRIBUTE};
 use crate::domain::ports::StoreError;
-use crate::model::{Invite, Membership, OneTimeToken, Org, OutboxMessage, RefreshRecord, Session, User};
+use crate::model::{Invite, InviteStatus, Membership, OneTimeToken, Org, OutboxMessage, RefreshRecord, Session, User};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 pub(crate) fn n(value: i64) -> AttributeValue {
@@ -84,7 +84,7 @@ pub(crate) fn member_item(m: &Membership) -> Result<Item, StoreError> {
 pub(crate) fn invite_item(invite: &Invite) -> Result<Item, StoreError> {
     let mut item = to_item(invite, "invite")?;
     item.extend(keys::invite(invite.organization_id, invite.id));
-    if invite.token_hash.is_some() {
+    if invite.status == InviteStatus::Pending {
         keys::index_pending_invite(&mut item, &invite.email, invite.organization_id, invite.id);
         item.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
     }

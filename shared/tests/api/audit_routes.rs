@@ -69,6 +69,12 @@ fn sid(access: &str) -> String {
         .to_string()
 }
 
+/// The id of the first pending invite `GET /auth/invites` lists for the caller.
+async fn first_received_invite(t: &TestApp, token: &str) -> i64 {
+    let reply = t.call(Method::GET, "/api/v1/auth/invites", Some(token), None).await;
+    reply.body[0]["id"].as_i64().unwrap()
+}
+
 fn access(reply: &Value) -> String {
     reply["access_token"].as_str().unwrap().to_string()
 }
@@ -322,6 +328,53 @@ async fn every_mutating_route_emits_its_audit_event() {
                 "target_id": erin_invite.body["id"] }),
     )
     .await;
+    // The invited user's side: accept and decline by id, then leave the org.
+    for email in ["gina@example.com", "hal@example.com"] {
+        let body = json!({ "email": email }).to_string();
+        let reply = t
+            .call(M::POST, &format!("{org_path}/invites"), Some(&jane_token), Some(&body))
+            .await;
+        assert_eq!(reply.status, 201, "{:?}", reply.body);
+    }
+    let (gina_id, gina) = t.quick_user("gina@example.com", Role::User).await;
+    let (hal_id, hal) = t.quick_user("hal@example.com", Role::User).await;
+    w.skip();
+    let gina_invite = first_received_invite(&t, &gina).await;
+    w.call(
+        M::POST,
+        "/api/v1/auth/invites/{invite_id}/accept",
+        &format!("/api/v1/auth/invites/{gina_invite}/accept"),
+        Some(&gina),
+        None,
+        200,
+        "auth.invite_accepted",
+        json!({ "actor_id": gina_id, "org_id": org_id, "target_type": "invite", "target_id": gina_invite }),
+    )
+    .await;
+    let hal_invite = first_received_invite(&t, &hal).await;
+    w.call(
+        M::POST,
+        "/api/v1/auth/invites/{invite_id}/decline",
+        &format!("/api/v1/auth/invites/{hal_invite}/decline"),
+        Some(&hal),
+        None,
+        204,
+        "auth.invite_declined",
+        json!({ "actor_id": hal_id, "org_id": org_id, "target_type": "invite", "target_id": hal_invite }),
+    )
+    .await;
+    w.call(
+        M::DELETE,
+        "/api/v1/orgs/{org_id}/members/me",
+        &format!("{org_path}/members/me"),
+        Some(&gina),
+        None,
+        204,
+        "auth.member_removed",
+        json!({ "actor_id": gina_id, "org_id": org_id, "target_type": "user", "target_id": gina_id }),
+    )
+    .await;
+
     w.call(
         M::POST,
         "/api/v1/orgs/{org_id}/transfer-ownership",

@@ -330,7 +330,8 @@ fn env_example_values_are_the_code_defaults() {
         .into_iter()
         .filter_map(|(name, value)| Some((name, value?)))
         .collect();
-    // APP_ENV=dev (no SECRET_KEY needed) and the table name are choices for `make serve`, given to both.
+    // APP_ENV=dev (no SECRET_KEY needed) and the table name are choices for `make serve`,
+    // given to both.
     let required = pairs(&[("APP_ENV", &example["APP_ENV"]), ("TABLE_NAME", &example["TABLE_NAME"])]);
     assert_eq!(settings(&example), settings(&required));
 }
@@ -377,8 +378,23 @@ fn template_environment_carries_every_setting_from_its_parameter() {
     );
 }
 
+/// Where a deployed stack is stricter than the code's defaults (which keep the seed doc's flows
+/// working under `make serve`): each setting, its template default, and why.
+const HARDENED: &[(&str, &str, &str)] = &[
+    (
+        "INVITE_AUTO_ACCEPT",
+        "verification",
+        "joining an org by invite needs proof of the invited address",
+    ),
+    (
+        "ORG_MEMBER_CONSENT",
+        "true",
+        "nobody is added to an org, nor shown to it, without accepting",
+    ),
+];
+
 #[test]
-fn template_defaults_are_the_code_defaults() {
+fn template_defaults_are_the_code_defaults_but_the_hardened_ones() {
     let template = template();
     let parameters = &template["Parameters"];
     let required = pairs(&[("TABLE_NAME", "t"), ("KEY_SET_SECRET_ID", "gatehouse/key-set")]);
@@ -389,5 +405,15 @@ fn template_defaults_are_the_code_defaults() {
             deployed.insert(variable.clone(), default_of(parameter));
         }
     }
-    assert_eq!(settings(&deployed), settings(&required));
+    let mut hardened = required.clone();
+    for (variable, value, _why) in HARDENED {
+        assert_eq!(deployed.get(*variable).map(String::as_str), Some(*value), "{variable}");
+        hardened.insert(variable.to_string(), value.to_string());
+    }
+    assert_eq!(settings(&deployed), settings(&hardened));
+    assert_ne!(
+        settings(&hardened),
+        settings(&required),
+        "the hardened values differ from the code's"
+    );
 }

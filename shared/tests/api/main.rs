@@ -14,4 +14,5 @@ mod orgs_api;
 mod secrets_manager;
 mod sessions_api;
 mod support;
+mod tenancy;
 mod users_api;

@@ -182,6 +182,31 @@ async fn authorization_matrix() {
                 [403, 403, 403, 403, 200],
             ),
             (Method::GET, "/api/v1/orgs".into(), None, [200, 200, 200, 200, 200]),
+            (
+                Method::DELETE,
+                "/api/v1/orgs/1/members/me".into(),
+                None,
+                [403, 204, 204, 409, 403],
+            ),
+            // The invited user's side: invite 1 is to an address none of them has.
+            (
+                Method::GET,
+                "/api/v1/auth/invites".into(),
+                None,
+                [200, 200, 200, 200, 200],
+            ),
+            (
+                Method::POST,
+                "/api/v1/auth/invites/1/accept".into(),
+                None,
+                [404, 404, 404, 404, 404],
+            ),
+            (
+                Method::POST,
+                "/api/v1/auth/invites/1/decline".into(),
+                None,
+                [404, 404, 404, 404, 404],
+            ),
         ]
     };
     for (method, path, body, expected) in rows {

@@ -177,7 +177,12 @@ async fn refresh_accepts_the_cookie_the_body_and_the_token_grant() {
     t.register("jane@example.com", PASSWORD).await;
     let first = login(&t, "jane@example.com").await;
     let cookie = format!("gatehouse_refresh={}", first.refresh);
-    let by_cookie = pair(&t.send(Method::POST, REFRESH, &[("cookie", &cookie)], Body::Empty).await);
+    // A browser on the API's own origin (cookie requests from anywhere else are refused).
+    let same_origin = ("origin", "https://localhost");
+    let by_cookie = pair(
+        &t.send(Method::POST, REFRESH, &[("cookie", &cookie), same_origin], Body::Empty)
+            .await,
+    );
     let grant = format!("grant_type=refresh_token&refresh_token={}", by_cookie.refresh);
     let by_grant = pair(&t.post_form("/api/v1/auth/token", &grant).await);
     assert_eq!(t.get_with_token(ME, &by_grant.access).await.status, 200);

@@ -151,7 +151,14 @@ impl TestApp {
         }
         let table = env["TABLE_NAME"].clone();
         // Out of the way unless a test is about them: every request here comes from one client.
-        for name in ["LOGIN", "REGISTER", "RESET", "RESEND_VERIFICATION"] {
+        for name in [
+            "LOGIN",
+            "REGISTER",
+            "RESET",
+            "RESEND_VERIFICATION",
+            "ORG_WRITE",
+            "INVITE",
+        ] {
             env.insert(format!("RATE_LIMIT_{name}_MAX"), "1000".into());
         }
         // A shared DynamoDB Local on a loaded machine can be slow: ordinary tests get a roomy
