@@ -1,6 +1,7 @@
 //! The only code that knows DynamoDB: item keys (`keys`), attribute names, conditions and
 //! transactions. `Store` implements the domain's ports (`crate::domain::ports`).
 
+mod capacity;
 mod credentials;
 mod invariants;
 mod invites;
@@ -14,6 +15,7 @@ mod sessions;
 mod users;
 mod write;
 
+pub use capacity::Capacity;
 pub use keys::{Item, ItemKind, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use schema::{IndexDefinition, INDEXES};
 
@@ -98,6 +100,7 @@ pub struct Store {
     client: Client,
     table: String,
     calls: CallCounter,
+    capacity: capacity::CapacityMeter,
     /// Set once the first-admin marker is known to exist, to spare later registrations a write.
     first_admin_claimed: Arc<AtomicBool>,
 }
@@ -110,6 +113,7 @@ impl Store {
             client,
             table: table.into(),
             calls,
+            capacity: capacity::CapacityMeter::default(),
             first_admin_claimed: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -117,6 +121,24 @@ impl Store {
     /// How many DynamoDB operations this store (and its clones) has run.
     pub fn calls(&self) -> u64 {
         self.calls.0.load(Ordering::Relaxed)
+    }
+
+    /// The same store asking DynamoDB for the capacity each operation consumes (`make bench`;
+    /// the functions leave it off).
+    pub fn with_capacity_meter(mut self) -> Self {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .interceptor(self.capacity.clone())
+            .build();
+        self.client = Client::from_conf(config);
+        self
+    }
+
+    /// Capacity units this store (and its clones) has consumed since `with_capacity_meter`.
+    pub fn capacity(&self) -> Capacity {
+        self.capacity.total()
     }
 
     pub fn client(&self) -> &Client {
