@@ -4,6 +4,7 @@
 
 mod account_protection;
 mod audit_routes;
+mod capacity;
 mod auth_api;
 mod deployment;
 mod fault_proxy;
