@@ -307,6 +307,7 @@ struct Measured {
     capacity: Capacity,
     log_bytes: u64,
     log_lines: u64,
+    operations: Vec<&'static str>,
 }
 
 /// The DynamoDB calls, consumed capacity and log bytes of one request of each endpoint, counted
@@ -356,7 +357,7 @@ async fn measure_requests(app: &App, http: &Client, admin: &str, details_org: i6
             }
             _ => lambda_http::Body::Empty,
         };
-        let (calls, capacity) = (app.db.calls(), app.db.capacity());
+        let (calls, capacity, ops) = (app.db.calls(), app.db.capacity(), app.db.operations().len());
         let (bytes, lines) = (LOG_BYTES.load(Ordering::Relaxed), LOG_LINES.load(Ordering::Relaxed));
         // The span lambda_runtime opens around every invocation (its fields are on every line).
         let span = tracing::info_span!("Lambda runtime invoke", requestId = %uuid::Uuid::new_v4());
@@ -370,6 +371,7 @@ async fn measure_requests(app: &App, http: &Client, admin: &str, details_org: i6
             capacity: app.db.capacity() - capacity,
             log_bytes: LOG_BYTES.load(Ordering::Relaxed) - bytes,
             log_lines: LOG_LINES.load(Ordering::Relaxed) - lines,
+            operations: app.db.operations()[ops..].to_vec(),
         });
     }
     measured
@@ -557,6 +559,7 @@ async fn main() {
             "unreported_capacity": m.capacity.unreported,
             "log_bytes": m.log_bytes,
             "log_lines": m.log_lines,
+            "operations": m.operations,
             "p50_ms": timing.as_ref().map(|(one, _)| one.p50),
             "p95_ms": timing.as_ref().map(|(one, _)| one.p95),
             "c8_rps": timing.as_ref().map(|(_, many)| many.rps),
@@ -564,6 +567,11 @@ async fn main() {
         }));
     }
 
+    println!();
+    println!("DynamoDB operations per request, in order:");
+    for m in &measured {
+        println!("  {}: {}", m.name, m.operations.join(", "));
+    }
     println!();
     println!("Function binaries (stripped release, target/release):");
     let mut functions = Vec::new();

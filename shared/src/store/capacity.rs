@@ -52,11 +52,19 @@ impl std::ops::Sub for Capacity {
 }
 
 #[derive(Debug, Default, Clone)]
-pub(crate) struct CapacityMeter(Arc<Mutex<Capacity>>);
+pub(crate) struct CapacityMeter(Arc<Mutex<Capacity>>, Arc<Mutex<Vec<&'static str>>>);
 
 impl CapacityMeter {
     pub(crate) fn total(&self) -> Capacity {
         *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn operations(&self) -> Vec<&'static str> {
+        self.1.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn record(&self, operation: &'static str) {
+        self.1.lock().unwrap_or_else(|e| e.into_inner()).push(operation);
     }
 
     fn add(&self, units: Option<f64>, write: bool) {
@@ -77,11 +85,13 @@ fn sum(capacities: Option<&Vec<ConsumedCapacity>>) -> Option<f64> {
     capacities.map(|all| all.iter().map(units).sum())
 }
 
-/// Sets `ReturnConsumedCapacity::Total` on the input if it is one of `$input`s.
+/// Sets `ReturnConsumedCapacity::Total` on the input if it is one of `$ty`s, and records the
+/// operation's name.
 macro_rules! ask_total {
-    ($input:expr, $($ty:ty),+) => {
+    ($meter:expr, $input:expr, $($ty:ident => $name:literal),+) => {
         $(if let Some(input) = $input.downcast_mut::<$ty>() {
             input.return_consumed_capacity = Some(ReturnConsumedCapacity::Total);
+            $meter.record($name);
             return;
         })+
     };
@@ -101,17 +111,18 @@ impl Intercept for CapacityMeter {
         (|| {
             let input = context.input_mut();
             ask_total!(
+                self,
                 input,
-                GetItemInput,
-                PutItemInput,
-                UpdateItemInput,
-                DeleteItemInput,
-                QueryInput,
-                ScanInput,
-                BatchGetItemInput,
-                BatchWriteItemInput,
-                TransactGetItemsInput,
-                TransactWriteItemsInput
+                GetItemInput => "GetItem",
+                PutItemInput => "PutItem",
+                UpdateItemInput => "UpdateItem",
+                DeleteItemInput => "DeleteItem",
+                QueryInput => "Query",
+                ScanInput => "Scan",
+                BatchGetItemInput => "BatchGetItem",
+                BatchWriteItemInput => "BatchWriteItem",
+                TransactGetItemsInput => "TransactGetItems",
+                TransactWriteItemsInput => "TransactWriteItems"
             );
         })();
         Ok(())

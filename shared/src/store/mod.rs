@@ -141,6 +141,12 @@ impl Store {
         self.capacity.total()
     }
 
+    /// The data-plane operations this store has started since `with_capacity_meter`, in order
+    /// (retries not repeated), named as DynamoDB names them.
+    pub fn operations(&self) -> Vec<&'static str> {
+        self.capacity.operations()
+    }
+
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -4,8 +4,8 @@
 
 mod account_protection;
 mod audit_routes;
-mod capacity;
 mod auth_api;
+mod capacity;
 mod deployment;
 mod fault_proxy;
 mod faults_api;
