@@ -1,6 +1,6 @@
 # The two commands: `make serve` runs the API on http://localhost:8000 over DynamoDB Local;
 # `make test` runs every test. Both install what they need into .local/ the first time.
-.PHONY: serve test stop reset lint fmt timing validate build deploy openapi bench
+.PHONY: serve test stop reset lint fmt timing validate build deploy openapi bench cost
 
 serve:
 	@bash infra/serve.sh
@@ -46,7 +46,14 @@ openapi:
 	cargo run -q --bin gatehouse -- openapi > openapi.json.tmp || { rm -f openapi.json.tmp; exit 1; }
 	mv openapi.json.tmp openapi.json
 
-# Latency, throughput, floors and DynamoDB calls per request of the local stack (release build).
-# Not part of `make test`; it asserts nothing. BENCHMARKS.md records a run.
+# Latency, throughput, floors, DynamoDB calls and capacity units per request of the local stack
+# (release build), and the functions' binary sizes; writes bench/results.json. Not part of
+# `make test`; it asserts nothing. BENCHMARKS.md records a run.
 bench:
 	@bash infra/bench.sh
+
+# COST.md from the last bench run (bench/results.json): the monthly bill of a usage profile at
+# 10k, 100k and 1M MAU next to Cognito's, and the memory-size choice.
+cost:
+	python3 infra/cost.py bench/results.json > COST.md.tmp || { rm -f COST.md.tmp; exit 1; }
+	mv COST.md.tmp COST.md
