@@ -441,8 +441,29 @@ fn lambda_ms(p50: f64, calls: u64, local_rtt: f64, memory_mb: u64) -> f64 {
     cpu / share + calls as f64 * AWS_DYNAMODB_RTT_MS
 }
 
+/// Median of 21 single-core Argon2id verifications of the bench password, in ms.
+async fn argon2_verify_ms() -> f64 {
+    let password = shared::model::Password::parse(PASSWORD.into(), "password").expect("the bench password passes");
+    let hash = shared::domain::password::hash(&password).await;
+    let mut verify = Vec::new();
+    for _ in 0..21 {
+        let t = Instant::now();
+        assert!(shared::domain::password::verify(password.secret().clone(), Some(hash.clone())).await);
+        verify.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    median(verify)
+}
+
 #[tokio::main]
 async fn main() {
+    // `bench --argon2`: only the hashing floor (to compare builds, e.g. opt-level "s").
+    if std::env::args().any(|a| a == "--argon2") {
+        println!(
+            "Argon2id verify (m=19456, t=2, p=1): {:.1} ms",
+            argon2_verify_ms().await
+        );
+        return;
+    }
     let base = std::env::var("GATEHOUSE_URL").expect("GATEHOUSE_URL: run `make bench`");
     count_logs();
     let agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -476,15 +497,7 @@ async fn main() {
         .await
         .expect("the bench key set opens");
     let app = App::new(settings, store, Arc::new(SystemClock), keys);
-    let password = shared::model::Password::parse(PASSWORD.into(), "password").expect("the bench password passes");
-    let hash = shared::domain::password::hash(&password).await;
-    let mut verify = Vec::new();
-    for _ in 0..21 {
-        let t = Instant::now();
-        assert!(shared::domain::password::verify(password.secret().clone(), Some(hash.clone())).await);
-        verify.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    let verify_ms = median(verify);
+    let verify_ms = argon2_verify_ms().await;
     let mut get = Vec::new();
     for i in 0..250 {
         let t = Instant::now();
