@@ -181,6 +181,21 @@ def render(data, source):
     w("the user directory alone; DynamoDB storage (~1–2 KB per user, $0.25/GB-month) and the Secrets")
     w("Manager secret ($0.40/month) are small enough to leave out.")
     w("")
+    w("What drives the bill (share of the arm64 total, per route of the profile):")
+    w("")
+    w("| requests | per MAU | DynamoDB $/1k MAU | Lambda $/1k MAU | share of total |")
+    w("|---|---:|---:|---:|---:|")
+    for name, per_mau, why in PROFILE:
+        r = route(data, name)
+        ddb = 1000 * per_mau * (r["read_units"] * DYNAMODB_PER_MILLION_RRU + r["write_units"] * DYNAMODB_PER_MILLION_WRU) / 1e6
+        lam = 1000 * per_mau * (
+            math.ceil(r["lambda_ms_estimate"]) / 1000 * r["memory_mb"] / 1024 * LAMBDA_PER_GB_SECOND["arm64"]
+            + LAMBDA_PER_MILLION_REQUESTS / 1e6
+        )
+        other = 1000 * per_mau * (HTTP_API_PER_MILLION_REQUESTS / 1e6 + log_bytes(r) / 1e9 * CLOUDWATCH_LOGS_PER_GB_INGESTED)
+        w(f"| {why} | {per_mau:g} | {ddb:.4f} | {lam:.4f} | {(ddb + lam + other) / (1000 * total):.0%} |")
+    w(f"| mail | {MAILS_PER_MAU:g} | | | {per['ses'] / total:.0%} |")
+    w("")
     w("## Lambda memory size")
     w("")
     verify = data["argon2_verify_ms"]
@@ -199,17 +214,27 @@ def render(data, source):
         w(f"| {mb} | {share:.2f} | {verify / share:.0f} | {ms:.0f} | {gb_s:.4f} | ${cost:.2f} |")
     w("")
     w("The CPU-bound part costs the same GB-seconds at any size (half the memory, twice the time);")
-    w("only the DynamoDB waits get dearer with memory. So the choice is latency against a small")
-    w("premium on the I/O-bound routes that share the function:")
+    w("only the DynamoDB waits get dearer with memory. Per function, the profile's requests to it at")
+    w("each size: the slowest route's estimated duration, and the Lambda bill (arm64, duration +")
+    w("requests) per 1,000 MAU-month:")
     w("")
+    w("| function | template | " + " | ".join(f"{mb} MB" for mb in MEMORY_CHOICES) + " |")
+    w("|---|---:|" + "---:|" * len(MEMORY_CHOICES))
     for fn in data["functions"]:
-        routes = [r for r in data["routes"] if r["function"] == fn["function"] and r["p50_ms"] is not None]
-        if not routes:
+        used = [(name, n) for name, n, _ in PROFILE if route(data, name)["function"] == fn["function"]]
+        if not used:
             continue
         cells = []
         for mb in MEMORY_CHOICES:
-            cells.append(f"{mb} MB: " + ", ".join(f"{r['route'].split(' ', 1)[1]} {lambda_ms(data, r, mb):.0f} ms" for r in routes))
-        w(f"- **{fn['function']}** (template: {fn['memory_mb']} MB): " + "; ".join(cells) + ".")
+            cost, slowest = 0.0, ("", 0.0)
+            for name, n in used:
+                ms = lambda_ms(data, route(data, name), mb)
+                slowest = max(slowest, (name.split(" ", 1)[1], ms), key=lambda x: x[1])
+                cost += 1000 * n * (
+                    math.ceil(ms) / 1000 * mb / 1024 * LAMBDA_PER_GB_SECOND["arm64"] + LAMBDA_PER_MILLION_REQUESTS / 1e6
+                )
+            cells.append(f"${cost:.4f} ({slowest[0]} {slowest[1]:.0f} ms)")
+        w(f"| {fn['function']} | {fn['memory_mb']} MB | " + " | ".join(cells) + " |")
     w("")
     w(MEMORY_NOTE)
     w("")
@@ -224,12 +249,21 @@ def render(data, source):
 
 
 # The choice made from the table above (kept in words here so the generated file states it).
-MEMORY_NOTE = """Choice: **auth 1024 MB** — a login's Argon2 verification dominates; at 1024 MB it runs at 0.58 of a
-vCPU (login well under 100 ms on Lambda), while 512 MB roughly doubles the hash time for a few
-percent less cost per login, and 1769 MB buys ~40 % lower login latency for ~60 % more cost on the
-refreshes that outnumber logins 6:1. **users 512 MB** (password changes hash; otherwise I/O bound),
-**orgs 256 MB** (no hashing; its routes are DynamoDB waits, where memory is pure cost), **web 128 MB**
-(static pages). The template's values stay as they are: the measurements confirm them."""
+MEMORY_NOTE = """Choice (figures from the run of 2026-11-27; the template's defaults, kept): **auth 1024 MB.** Its bill is dominated by the Argon2
+verification of logins and registrations; Lambda is a small share of the total at any size
+(see the bill above: DynamoDB is about half of it), so the size is a latency decision. At 1024 MB a
+login is estimated at ~80 ms on Lambda (the hash ~42 ms at 0.58 vCPU) against ~130 ms at 512 MB
+and ~58 ms at 1769 MB; per login, 1024 MB costs ~20 % more than 512 MB and 1769 MB another ~20 %;
+for the whole auth function 1769 MB would cost ~25 % more than 1024 MB, mostly on the 60 refreshes
+per MAU, which wait on DynamoDB, not the CPU. The rule used: the cheapest size that keeps a login
+under 100 ms. **users 512 MB**: not benched
+here (its routes are admin reads/writes plus password changes, which hash): half of auth's
+share keeps a password change near 130 ms. **orgs 256 MB**: no hashing, so its routes are
+DynamoDB waits and memory is mostly cost; 128 MB would save nothing measurable at this profile
+(two org requests per MAU) but stretch `POST /orgs` (7 calls, JSON and JWT work) to ~75 ms. **web 128 MB**: static
+pages. **seed 1024 MB**: runs once per deployment. The estimate assumes the bench core equals a
+Lambda vCPU; on arm64 (Graviton) Argon2 may be somewhat slower per core — measure before
+switching the `Architecture` parameter for latency reasons."""
 
 
 if __name__ == "__main__":
