@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: release builds of the functions under cargo lambda watch over an in-memory
-# DynamoDB Local, driven by the bench client (bench/). It prints a table; it asserts nothing.
+# DynamoDB Local, driven by the bench client (bench/). It prints a table and writes bench/results.json
+# (read by `make cost`); it asserts nothing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
