@@ -10,6 +10,8 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+#[cfg(feature = "mailer")]
+pub mod mailer;
 pub mod model;
 pub mod openapi;
 pub mod runtime;

@@ -77,7 +77,7 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
                     "Pending invite already exists for {email}"
                 )));
             }
-            mail::log_queued(&message);
+            tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
             InviteView::of(&invite, Some(secret))
         }
     };

@@ -60,7 +60,7 @@ pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) 
             );
             let message = mail::compose(&user.email, "Reset your password", body, now);
             if app.store.issue_token(&issued.record, &message).await? {
-                mail::log_queued(&message);
+                tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
             }
         }
         None => {
@@ -69,7 +69,7 @@ pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) 
                 .to_string();
             let message = mail::compose(email.as_str(), "Password reset requested", body, now);
             app.store.queue_mail_like_a_token(&message).await?;
-            mail::log_queued(&message);
+            tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
         }
     }
     AuditEvent::new("auth.password_reset_requested")
@@ -147,7 +147,7 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<Resend, AppEr
     }
     let (token, message) = verification_token(app, user.id, &user.email, now);
     if app.store.issue_token(&token, &message).await? {
-        mail::log_queued(&message);
+        tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
     }
     AuditEvent::new("auth.resend_verification.sent")
         .actor_id(user.id)

@@ -45,7 +45,7 @@ pub async fn create_user(app: &App, registration: Registration, send_verificatio
     match outcome {
         CreateUserOutcome::Created => {
             if let Some((_, message)) = &verification {
-                mail::log_queued(message);
+                tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
             }
             Ok(user)
         }

@@ -1,6 +1,7 @@
 //! The only code that knows DynamoDB: item keys, attribute names, conditions and transactions.
 
 mod limits;
+mod mail;
 mod orgs;
 mod schema;
 mod sessions;
