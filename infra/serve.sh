@@ -20,16 +20,24 @@ export APP_ENV="${APP_ENV:-dev}" TABLE_NAME="${TABLE_NAME:-gatehouse}" RUST_LOG=
 DYNAMODB_PORT="${DYNAMODB_PORT:-8001}"
 API_PORT="${API_PORT:-8000}"
 export DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNAMODB_PORT"
+# Mail goes to maildev: SMTP on 127.0.0.1, the inbox at http://localhost:$MAILDEV_WEB_PORT.
+MAILDEV_WEB_PORT="${MAILDEV_WEB_PORT:-1080}"
+export MAIL_TRANSPORT="${MAIL_TRANSPORT:-smtp}" SMTP_HOST="${SMTP_HOST:-127.0.0.1}" SMTP_PORT="${SMTP_PORT:-1025}"
+export SMTP_TLS="${SMTP_TLS:-none}" PUBLIC_URL="${PUBLIC_URL:-http://localhost:$API_PORT}"
 
 RUN="$LOCAL/run"
 mkdir -p "$RUN"
-stop_pidfile "$RUN/watch.pid"
-stop_pidfile "$RUN/dynamodb.pid"
+stop_all() {
+  stop_pidfile "$RUN/relay.pid"
+  stop_pidfile "$RUN/watch.pid"
+  stop_pidfile "$RUN/maildev.pid"
+  stop_pidfile "$RUN/dynamodb.pid"
+}
+stop_all
 cleanup() {
   trap - EXIT INT TERM
   log "stopping"
-  stop_pidfile "$RUN/watch.pid"
-  stop_pidfile "$RUN/dynamodb.pid"
+  stop_all
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -38,10 +46,15 @@ log "building the functions"
 (cd "$ROOT" && cargo build --bins -q)
 log "starting DynamoDB Local on 127.0.0.1:$DYNAMODB_PORT (data in .local/data)"
 start_dynamodb "$DYNAMODB_PORT" "$RUN/dynamodb.pid" "$LOCAL/data"
+if [ "$MAIL_TRANSPORT" = smtp ] && [[ "$SMTP_HOST" =~ ^(127\.0\.0\.1|localhost)$ ]]; then
+  log "starting maildev: SMTP on 127.0.0.1:$SMTP_PORT, inbox at http://localhost:$MAILDEV_WEB_PORT"
+  start_maildev "$SMTP_PORT" "$MAILDEV_WEB_PORT" "$RUN/maildev.pid" "$LOCAL/mail"
+fi
 log "starting cargo lambda watch on 127.0.0.1:$API_PORT"
 (cd "$ROOT" && exec cargo-lambda lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT") &
 echo $! >"$RUN/watch.pid"
 wait_for_port "$API_PORT" 120 "cargo lambda watch"
 create_table "$API_PORT" >/dev/null || die "could not create table $TABLE_NAME"
-log "ready: http://localhost:$API_PORT/api/v1/auth/... (table $TABLE_NAME). Ctrl-C or \`make stop\` ends it."
+start_relay "$API_PORT" "$RUN/relay.pid" "$RUN/relay.log"
+log "ready: http://localhost:$API_PORT/api/v1/auth/... (table $TABLE_NAME), mail ($MAIL_TRANSPORT) at http://localhost:$MAILDEV_WEB_PORT. Ctrl-C or \`make stop\` ends it."
 wait "$(cat "$RUN/watch.pid")"

@@ -3,7 +3,8 @@
 //! same table as the code's one definition.
 
 use serde_yaml::Value;
-use shared::store::{INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+use shared::config::{LOCAL_ONLY_SETTINGS, SETTING_NAMES};
+use shared::store::{INDEXES, PARTITION_KEY, SORT_KEY, STREAM_VIEW_TYPE, TTL_ATTRIBUTE};
 use std::collections::BTreeSet;
 
 fn template() -> Value {
@@ -29,7 +30,9 @@ fn template_routes() -> BTreeSet<(String, String)> {
             continue;
         };
         for (_, event) in events {
-            assert_eq!(event["Type"], "HttpApi");
+            if event["Type"] != "HttpApi" {
+                continue; // the mailer's stream
+            }
             assert_eq!(
                 event["Properties"]["Method"], "ANY",
                 "functions route methods themselves"
@@ -159,5 +162,90 @@ fn template_table_equals_the_code_definition() {
         true
     );
     assert_eq!(table["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(text(&table["StreamSpecification"]["StreamViewType"]), STREAM_VIEW_TYPE);
     assert_eq!(template["Resources"]["Table"]["DeletionPolicy"], "Retain");
+}
+
+/// Every environment variable a deployed function gets: the globals and each function's own.
+fn template_settings() -> BTreeSet<String> {
+    let template = template();
+    let mut names: BTreeSet<String> = template["Globals"]["Function"]["Environment"]["Variables"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| text(k).to_string())
+        .collect();
+    for (_, resource) in template["Resources"].as_mapping().unwrap() {
+        if let Some(variables) = resource["Properties"]["Environment"]["Variables"].as_mapping() {
+            names.extend(variables.keys().map(|k| text(k).to_string()));
+        }
+    }
+    names
+}
+
+/// The settings `.env.example` names (set or commented out), less `make serve`'s own ports.
+fn env_example_settings() -> BTreeSet<String> {
+    const SERVE_ONLY: &[&str] = &["DYNAMODB_PORT", "API_PORT", "MAILDEV_WEB_PORT"];
+    include_str!("../../.env.example")
+        .lines()
+        .map(|line| line.trim_start_matches('#').trim())
+        .filter_map(|line| line.split_once('=').map(|(name, _)| name))
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .filter(|name| !SERVE_ONLY.contains(name))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn config_env_example_and_template_name_the_same_settings() {
+    let mut code: BTreeSet<String> = SETTING_NAMES
+        .iter()
+        .filter(|name| !LOCAL_ONLY_SETTINGS.contains(name))
+        .map(|s| s.to_string())
+        .collect();
+    code.insert("RUST_LOG".into()); // read by the log subscriber, not by Settings
+    assert_eq!(template_settings(), code, "template.yaml's environment vs config.rs");
+    assert_eq!(env_example_settings(), code, ".env.example vs config.rs");
+}
+
+#[test]
+fn the_mailer_reads_inserted_mail_items_from_the_stream_and_may_send_as_one_identity() {
+    let template = template();
+    let mailer = &template["Resources"]["MailerFunction"]["Properties"];
+    let stream = &mailer["Events"]["MailQueue"];
+    assert_eq!(stream["Type"], "DynamoDB");
+    let pattern: serde_json::Value =
+        serde_json::from_str(text(&stream["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"])).unwrap();
+    assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
+    assert_eq!(
+        pattern["dynamodb"]["Keys"]["pk"]["S"],
+        serde_json::json!([{ "prefix": "MAIL#" }])
+    );
+    assert_eq!(
+        stream["Properties"]["FunctionResponseTypes"][0],
+        "ReportBatchItemFailures"
+    );
+    assert_eq!(stream["Properties"]["DestinationConfig"]["OnFailure"]["Type"], "SQS");
+    let statements = mailer["Policies"][0]["Statement"].as_sequence().unwrap();
+    let ses: Vec<_> = statements
+        .iter()
+        .filter(|s| format!("{:?}", s["Action"]).contains("ses:"))
+        .collect();
+    assert_eq!(ses.len(), 1);
+    assert_eq!(ses[0]["Action"], "ses:SendEmail");
+    assert!(
+        !format!("{:?}", ses[0]["Resource"]).contains('*'),
+        "SES on the identity only"
+    );
+    // No other function may send mail.
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if text(name) != "MailerFunction" {
+            assert!(!format!("{resource:?}").contains("ses:"), "{name:?} may use SES");
+        }
+    }
 }

@@ -10,7 +10,7 @@ mod users;
 
 pub use limits::{FailureCount, RateSlots};
 pub use orgs::{AcceptOutcome, AddMemberOutcome, MemberChange, OrgPartition};
-pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, STREAM_VIEW_TYPE, TTL_ATTRIBUTE};
 pub use users::{CreateUserOutcome, UserCursor};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
