@@ -38,7 +38,7 @@ pub enum AppError {
     #[error("Too many requests. Please try again later.")]
     TooManyRequests { retry_after_seconds: i64 },
     #[error(transparent)]
-    Internal(#[from] crate::store::StoreError),
+    Internal(#[from] crate::domain::store_error::StoreError),
 }
 
 impl AppError {

@@ -1,7 +1,8 @@
 //! Gatehouse: all the logic behind the Lambda functions.
 //!
-//! Layering: `http` (parse, authenticate, map errors) → domain modules (the rules) → `store`
-//! (the only code that knows item keys and DynamoDB types).
+//! Layering: `http` (parse, authenticate, map errors) → domain modules (the rules, over the
+//! store traits of `domain::ports`) ← `store` (implements them; the only code that knows item
+//! keys and DynamoDB types).
 
 pub mod audit;
 pub mod aws;
@@ -29,7 +30,10 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct App {
     pub settings: Arc<Settings>,
-    pub store: Store,
+    /// Storage as the rules see it.
+    pub store: Arc<dyn domain::ports::Ports>,
+    /// The same storage as DynamoDB: table set-up, reachability, call counts, raw state.
+    pub db: Store,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<domain::tokens::TokenKeys>,
 }
@@ -39,7 +43,8 @@ impl App {
         let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings));
         Self {
             settings: Arc::new(settings),
-            store,
+            store: Arc::new(store.clone()),
+            db: store,
             clock,
             tokens,
         }

@@ -104,12 +104,12 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
         Err(e) => return error(SeedErrorKind::BadCommand, e.to_string()),
     };
     let result = match command {
-        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.store.table() })),
+        SeedCommand::Ping => Ok(json!({ "pong": true, "table": app.db.table() })),
         SeedCommand::CreateTable => app
-            .store
+            .db
             .ensure_table()
             .await
-            .map(|()| json!({ "table": app.store.table() }))
+            .map(|()| json!({ "table": app.db.table() }))
             .map_err(|e| error(SeedErrorKind::Internal, e.to_string())),
         SeedCommand::Outbox { to } => outbox(app, to).await,
         SeedCommand::CreateTestUser {
@@ -148,9 +148,7 @@ fn from_app_error(e: AppError) -> SeedReply {
 
 async fn outbox(app: &App, to: Option<String>) -> Result<Value, SeedReply> {
     let to = to.map(|address| address.trim().to_lowercase());
-    let messages = app
-        .store
-        .outbox(to.as_deref(), app.clock.now().timestamp())
+    let messages = crate::domain::mail::outbox(app, to.as_deref())
         .await
         .map_err(|e| error(SeedErrorKind::Internal, e.to_string()))?;
     Ok(json!({ "messages": messages }))

@@ -6,7 +6,16 @@ mod support;
 use lambda_http::http::Method;
 use serde_json::{json, Value};
 use shared::model::Role;
+use shared::store::ItemKind;
 use support::{AuditCapture, Call, TestApp, PASSWORD};
+
+/// What an org's partition holds.
+const ORG_PARTITION: [ItemKind; 4] = [
+    ItemKind::Org,
+    ItemKind::Member,
+    ItemKind::Invite,
+    ItemKind::InviteEmailGuard,
+];
 
 /// An org (id 1) owned by `owner`, with an org admin, a member, a second member (`target`), a
 /// pending invite (id 1); plus an outsider, a user to add (`spare`), and a global admin who is
@@ -80,9 +89,9 @@ impl Org {
             .data_items()
             .await
             .iter()
-            .filter(|i| !i["pk"].as_s().unwrap().starts_with("LOCKOUT#"))
+            .filter(|i| i.kind != ItemKind::Lockout)
             .map(|i| {
-                let mut pairs: Vec<String> = i.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+                let mut pairs: Vec<String> = i.attributes.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
                 pairs.sort();
                 pairs.join(",")
             })
@@ -596,15 +605,10 @@ async fn twenty_parallel_creates_of_one_slug_make_one_org() {
     let statuses: Vec<u16> = t.concurrently(calls).await.iter().map(|r| r.status).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 19, "{statuses:?}");
-    assert_eq!(t.count_items_with_pk_prefix("SLUG#").await, 1);
-    let orgs = t
-        .data_items()
-        .await
-        .iter()
-        .filter(|i| i["sk"].as_s().unwrap() == "ORG")
-        .count();
+    assert_eq!(t.count_items(&[ItemKind::SlugGuard]).await, 1);
+    let orgs = t.count_items(&[ItemKind::Org]).await;
     assert_eq!(orgs, 1);
-    let memberships = t.count_items_with_pk_prefix("ORG#").await;
+    let memberships = t.count_items(&ORG_PARTITION).await;
     assert_eq!(memberships, 2, "one org item and one owner membership");
 }
 
@@ -614,12 +618,12 @@ async fn deleting_an_org_leaves_nothing_of_it() {
     let reply = o.t.call(Method::DELETE, "/api/v1/orgs/1", Some(&o.owner), None).await;
     assert_eq!(reply.status, 204);
     assert_eq!(
-        o.t.count_items_with_pk_prefix("ORG#").await,
+        o.t.count_items(&ORG_PARTITION).await,
         0,
         "org, memberships, invites, invite guards"
     );
-    assert_eq!(o.t.count_items_with_pk_prefix("SLUG#").await, 0);
-    assert_eq!(o.t.count_items_with_pk_prefix("INVITE_TOKEN#").await, 0);
+    assert_eq!(o.t.count_items(&[ItemKind::SlugGuard]).await, 0);
+    assert_eq!(o.t.count_items(&[ItemKind::InviteToken]).await, 0);
     let mine = o.t.call(Method::GET, "/api/v1/orgs", Some(&o.member), None).await;
     assert_eq!(mine.body, json!([]));
     let again =

@@ -4,12 +4,11 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::access::require;
+use crate::domain::ports::UserCursor;
 use crate::domain::sessions;
 use crate::domain::users;
 use crate::error::AppError;
-use crate::model::InviteStatus;
-use crate::model::{Actor, Caller, OrgRole, Registration, Role, User};
-use crate::store::UserCursor;
+use crate::model::{Actor, Caller, InviteStatus, OrgRole, Registration, Role, User};
 use crate::App;
 
 fn not_found() -> AppError {

@@ -3,10 +3,10 @@
 use crate::audit::AuditEvent;
 use crate::domain::one_time;
 use crate::domain::password;
+use crate::domain::ports::{failure_expiry, FailureCount};
 use crate::domain::sessions;
 use crate::error::AppError;
 use crate::model::{Caller, Email, Origin, TokenPair};
-use crate::store::FailureCount;
 use crate::App;
 use secrecy::SecretString;
 
@@ -40,11 +40,11 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     let (mut failures, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
     let started_ms = app.clock.now().timestamp_millis();
     // Failures older than the lockout period are forgotten; that also ends an expired lock.
-    if failures.failures > 0 && started_ms >= failures.last_failure_ms + lock_ms {
+    if failures.is_stale(started_ms, lock_ms) {
         app.store.clear_failures(&lockout_key, failures).await?;
         failures = FailureCount::default();
     }
-    if failures.failures >= attempts {
+    if failures.is_locked(attempts) {
         return Err(locked(app, &lockout_key));
     }
 
@@ -58,7 +58,7 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
     if !password::verify(password, stored_hash).await {
         let now_ms = app.clock.now().timestamp_millis();
-        let expires_at = (now_ms + lock_ms) / 1000 + 1;
+        let expires_at = failure_expiry(now_ms, lock_ms);
         let Some(count) = app
             .store
             .add_failure(&lockout_key, attempts, now_ms, expires_at)

@@ -6,9 +6,11 @@ use crate::clock::format_timestamp;
 use crate::domain::mail;
 use crate::domain::one_time;
 use crate::domain::orgs;
+use crate::domain::ports::{AcceptOutcome, AddMemberOutcome};
 use crate::error::AppError;
-use crate::model::{AcceptanceMode, Caller, Email, Invite, InviteStatus, InviteView, Membership, OrgRole, User};
-use crate::store::{AcceptOutcome, AddMemberOutcome};
+use crate::model::{
+    AcceptanceMode, Caller, Email, Invite, InviteStatus, InviteView, MailContent, MailSecret, Membership, OrgRole, User,
+};
 use crate::App;
 use chrono::Duration;
 
@@ -60,24 +62,28 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
         None => {
             let secret = one_time::random_secret();
             invite.token_hash = Some(one_time::hash(&secret));
-            let body = format!(
-                "You are invited to join {} as {}. Register with this address, or sign in and accept \
-                 the invite with this token within {INVITE_DAYS} days:\n\n{secret}\n\n\
-                 (POST /api/v1/auth/accept-invite with {{\"token\": \"...\"}})",
-                access.org.name,
-                role.as_str()
-            );
-            let message = mail::compose(email.as_str(), &format!("Invitation to {}", access.org.name), body, now);
+            let inviter = match &caller.user.full_name {
+                Some(name) => format!("{name} ({})", caller.user.email),
+                None => caller.user.email.clone(),
+            };
+            let content = MailContent::Invite {
+                token: MailSecret(secret.clone()),
+                org_name: access.org.name.clone(),
+                inviter,
+                role: role.as_str().to_string(),
+                expires_at: invite.expires_at_iso.clone(),
+            };
+            let queued = mail::queue(app, email.as_str(), &content, now);
             if !app
                 .store
-                .create_pending_invite(&invite, &message, now.timestamp())
+                .create_pending_invite(&invite, &queued, now.timestamp())
                 .await?
             {
                 return Err(AppError::BadRequest(format!(
                     "Pending invite already exists for {email}"
                 )));
             }
-            tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
+            mail::log_queued(&queued);
             InviteView::of(&invite, Some(secret))
         }
     };

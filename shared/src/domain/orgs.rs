@@ -4,11 +4,11 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::access::require;
+use crate::domain::ports::{AddMemberOutcome, MemberChange};
 use crate::error::AppError;
 use crate::model::{
     Caller, MemberDetail, Membership, NewOrg, Org, OrgDescription, OrgName, OrgRole, Role, User, UserMembership,
 };
-use crate::store::{AddMemberOutcome, MemberChange};
 use crate::App;
 use serde::Serialize;
 

@@ -3,10 +3,10 @@
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::password;
+use crate::domain::ports::CreateUserOutcome;
 use crate::domain::{invites, mail, recovery};
 use crate::error::AppError;
 use crate::model::{FullName, Registration, Role, User};
-use crate::store::CreateUserOutcome;
 use crate::App;
 
 /// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
@@ -44,8 +44,8 @@ pub async fn create_user(app: &App, registration: Registration, send_verificatio
     }
     match outcome {
         CreateUserOutcome::Created => {
-            if let Some((_, message)) = &verification {
-                tracing::info!(to = %message.to, subject = %message.subject, "mail stored in the outbox");
+            if let Some((_, queued)) = &verification {
+                mail::log_queued(queued);
             }
             Ok(user)
         }

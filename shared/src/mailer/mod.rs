@@ -49,9 +49,9 @@ impl Transport for Transports {
     }
 }
 
-/// The mail item's id in a stream record (`dynamodb.Keys.pk.S` = `MAIL#<id>`).
+/// The mail item's id in a stream record (from `dynamodb.Keys.pk.S`).
 fn mail_id(record: &Value) -> Option<&str> {
-    record["dynamodb"]["Keys"]["pk"]["S"].as_str()?.strip_prefix("MAIL#")
+    crate::store::keys::mail_id(record["dynamodb"]["Keys"]["pk"]["S"].as_str()?)
 }
 
 /// One batch of stream records (already filtered to inserted mail items; anything else is

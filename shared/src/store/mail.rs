@@ -1,56 +1,35 @@
-//! Mail queue items (`MAIL#<id>` / `MAIL`): written inside the transactions that create tokens,
-//! then updated by the mailer. Under `MAIL_TRANSPORT=capture` they are also listed in `gsi1`
-//! under `OUTBOX`, newest first, for `gatehouse auth outbox`.
+//! The mailer's side of the mail queue: reading an item and recording how its delivery went.
+//! (Mail items are written by the token-writing transactions; see `keys::mail`.)
 
-use super::{key_of, s, Item, Store, StoreError, PARTITION_KEY};
+use super::items::{from_item, n};
+use super::keys::{self, s, PARTITION_KEY};
+use super::{sdk_error, Store};
+use crate::domain::ports::{MailStore, StoreResult};
 use crate::model::QueuedMail;
-use aws_sdk_dynamodb::types::AttributeValue;
+use async_trait::async_trait;
 
-pub(crate) const MAIL_PREFIX: &str = "MAIL#";
-const MAIL_SK: &str = "MAIL";
-const OUTBOX_INDEX_PK: &str = "OUTBOX";
-
-pub(crate) fn mail_key(id: &str) -> Item {
-    key_of(format!("{MAIL_PREFIX}{id}"), MAIL_SK)
-}
-
-pub(crate) fn mail_item(mail: &QueuedMail) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(mail).map_err(|e| StoreError::Malformed(format!("mail item: {e}")))?;
-    item.extend(mail_key(&mail.id));
-    if mail.captured {
-        item.insert("gsi1pk".into(), s(OUTBOX_INDEX_PK));
-        item.insert("gsi1sk".into(), s(format!("{}#{}", mail.created_at, mail.id)));
-    }
-    Ok(item)
-}
-
-fn from_item(item: Item) -> Result<QueuedMail, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("mail item: {e}")))
-}
-
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-impl Store {
-    pub async fn mail(&self, id: &str) -> Result<Option<QueuedMail>, StoreError> {
-        self.get_item(mail_key(id)).await?.map(from_item).transpose()
+#[async_trait]
+impl MailStore for Store {
+    async fn mail(&self, id: &str) -> StoreResult<Option<QueuedMail>> {
+        self.get_item(keys::mail(id))
+            .await?
+            .map(|item| from_item(item, "mail"))
+            .transpose()
     }
 
-    /// Marks a message sent; without `keep_content` its sealed content goes.
-    pub async fn mail_sent(
+    async fn mail_sent(
         &self,
         id: &str,
         attempts: i64,
         sent_at: &str,
         keep_content: bool,
         expires_at: i64,
-    ) -> Result<(), StoreError> {
+    ) -> StoreResult<()> {
         let remove = if keep_content { "" } else { " REMOVE sealed" };
         self.client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(mail_key(id)))
+            .set_key(Some(keys::mail(id)))
             .update_expression(format!(
                 "SET #status = :sent, sent_at = :at, expires_at = :exp ADD attempts :n{remove}"
             ))
@@ -63,17 +42,17 @@ impl Store {
             .expression_attribute_values(":n", n(attempts))
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+            .map_err(|e| sdk_error("UpdateItem", e))?;
         Ok(())
     }
 
-    /// Records a failed delivery; `final_` drops the sealed content (nothing will retry it).
-    pub async fn mail_failed(&self, id: &str, attempts: i64, error: &str, final_: bool) -> Result<(), StoreError> {
+    async fn mail_failed(&self, id: &str, attempts: i64, error: &str, final_: bool) -> StoreResult<()> {
         let remove = if final_ { " REMOVE sealed" } else { "" };
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(mail_key(id)))
+            .set_key(Some(keys::mail(id)))
             .update_expression(format!(
                 "SET #status = :failed, last_error = :err ADD attempts :n{remove}"
             ))
@@ -85,16 +64,24 @@ impl Store {
             .expression_attribute_values(":err", s(error))
             .expression_attribute_values(":n", n(attempts))
             .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Sent meanwhile, or gone: nothing to record.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(sdk_error("UpdateItem", e)),
+        }
     }
 
-    /// Captured messages, newest first, optionally only those to `to`.
-    pub async fn captured_mail(&self, to: Option<&str>) -> Result<Vec<QueuedMail>, StoreError> {
+    async fn captured_mail(&self, to: Option<&str>) -> StoreResult<Vec<QueuedMail>> {
         let mut messages = Vec::new();
-        for item in self.index_partition(OUTBOX_INDEX_PK, true).await? {
-            let mail = from_item(item)?;
+        for item in self.index_partition(keys::OUTBOX, true).await? {
+            let mail: QueuedMail = from_item(item, "mail")?;
             if to.is_none_or(|to| mail.to == to) {
                 messages.push(mail);
             }

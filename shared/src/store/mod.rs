@@ -1,48 +1,47 @@
-//! The only code that knows DynamoDB: item keys, attribute names, conditions and transactions.
+//! The only code that knows DynamoDB: item keys (`keys`), attribute names, conditions and
+//! transactions. `Store` implements the domain's ports (`crate::domain::ports`).
 
+mod credentials;
+mod invites;
+mod items;
+pub mod keys;
 mod limits;
 mod mail;
 mod orgs;
 mod schema;
 mod sessions;
-mod tokens;
 mod users;
+mod write;
 
-pub use limits::{FailureCount, RateSlots};
-pub use orgs::{AcceptOutcome, AddMemberOutcome, MemberChange, OrgPartition};
-pub use schema::{IndexDefinition, INDEXES, PARTITION_KEY, SORT_KEY, STREAM_VIEW_TYPE, TTL_ATTRIBUTE};
-pub use users::{CreateUserOutcome, UserCursor};
+pub use keys::{Item, ItemKind, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+pub use schema::{IndexDefinition, INDEXES, STREAM_VIEW_TYPE};
+// The ports' types, where callers of the store found them before.
+pub use crate::domain::ports::{
+    AcceptOutcome, AddMemberOutcome, CreateUserOutcome, FailureCount, MemberChange, OrgPartition, RateSlots,
+    StoreError, UserCursor,
+};
 
+use crate::domain::ports::{IdStore, StoreResult};
+use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::{TransactWriteItemsError, TransactWriteItemsOutput};
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Get, KeysAndAttributes, TransactGetItem, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use std::collections::HashMap;
+use keys::s;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-pub type Item = HashMap<String, AttributeValue>;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("DynamoDB {operation} failed: {message}")]
-    Sdk { operation: &'static str, message: String },
-    #[error("stored item is malformed: {0}")]
-    Malformed(String),
-}
-
-impl StoreError {
-    pub(crate) fn from_sdk<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
-    where
-        E: std::error::Error + ProvideErrorMetadata + 'static,
-        R: std::fmt::Debug,
-    {
-        StoreError::Sdk {
-            operation,
-            message: DisplayErrorContext(&err).to_string(),
-        }
+/// A failed SDK call as the ports' error (which names no SDK type).
+pub(crate) fn sdk_error<E, R>(operation: &'static str, err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Sdk {
+        operation,
+        message: DisplayErrorContext(&err).to_string(),
     }
 }
 
@@ -116,7 +115,7 @@ impl Store {
             {
                 Ok(())
             }
-            Err(e) => Err(StoreError::from_sdk("DescribeTable", e)),
+            Err(e) => Err(sdk_error("DescribeTable", e)),
         }
     }
 
@@ -135,7 +134,7 @@ impl Store {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("GetItem", e))?;
+            .map_err(|e| sdk_error("GetItem", e))?;
         Ok(out.item)
     }
 
@@ -172,7 +171,7 @@ impl Store {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| StoreError::from_sdk("Query", e))?;
+                .map_err(|e| sdk_error("Query", e))?;
             items.extend(out.items.unwrap_or_default());
             start = out.last_evaluated_key;
             if start.is_none() {
@@ -215,40 +214,40 @@ impl Store {
             self.client
                 .query()
                 .table_name(&self.table)
-                .index_name("gsi1")
-                .key_condition_expression("gsi1pk = :pk")
+                .index_name(keys::INDEX)
+                .key_condition_expression("#gsi1pk = :pk")
+                .expression_attribute_names("#gsi1pk", keys::INDEX_PARTITION_KEY)
                 .expression_attribute_values(":pk", s(gsi1pk))
                 .scan_index_forward(!newest_first)
         })
         .await
     }
+}
 
-    /// The next value of a named atomic counter, starting at 1.
-    pub async fn next_id(&self, counter: &str) -> Result<i64, StoreError> {
+#[async_trait]
+impl IdStore for Store {
+    async fn next_id(&self, counter: &str) -> StoreResult<i64> {
         let out = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key(PARTITION_KEY, s(format!("COUNTER#{counter}")))
-            .key(SORT_KEY, s("COUNTER"))
+            .set_key(Some(keys::counter(counter)))
             .update_expression("ADD #v :one")
             .expression_attribute_names("#v", "value")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("UpdateItem", e))?;
+            .map_err(|e| sdk_error("UpdateItem", e))?;
         out.attributes()
             .and_then(|a| a.get("value"))
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| StoreError::Malformed(format!("counter {counter}")))
     }
+}
 
-    pub fn first_admin_claimed(&self) -> bool {
-        self.first_admin_claimed.load(Ordering::Relaxed)
-    }
-
+impl Store {
     fn remember_first_admin_claimed(&self) {
         self.first_admin_claimed.store(true, Ordering::Relaxed);
     }
@@ -287,15 +286,135 @@ pub(crate) fn failed_conditions(result: &TransactResult) -> Option<Vec<bool>> {
 
 pub(crate) fn transaction_error(result: TransactResult) -> StoreError {
     match result {
-        Err(e) => StoreError::from_sdk("TransactWriteItems", e),
+        Err(e) => sdk_error("TransactWriteItems", e),
         Ok(_) => StoreError::Malformed("a successful transaction reported as failed".into()),
     }
 }
 
-pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(value.into())
+/// DynamoDB's limit on the keys of one `BatchGetItem`.
+const MAX_BATCH_GET: usize = 100;
+
+impl Store {
+    /// Items by key, in batches of 100, retrying what DynamoDB leaves unprocessed.
+    pub(crate) async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in keys.chunks(MAX_BATCH_GET) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(chunk.to_vec()))
+                    .consistent_read(true)
+                    .build()
+                    .expect("keys are set"),
+            );
+            while let Some(request) = pending.take() {
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("BatchGetItem", e))?;
+                if let Some(mut responses) = out.responses {
+                    found.extend(responses.remove(&self.table).unwrap_or_default());
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.table))
+                    .filter(|k| !k.keys().is_empty());
+            }
+        }
+        Ok(found)
+    }
+
+    /// Reads items in one strongly consistent round trip; `None` where an item is missing.
+    pub(crate) async fn get_together(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut request = self.client.transact_get_items();
+        for key in keys {
+            let get = Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .build()
+                .expect("get has table and key");
+            request = request.transact_items(TransactGetItem::builder().get(get).build());
+        }
+        let out = request.send().await.map_err(|e| sdk_error("TransactGetItems", e))?;
+        Ok(out.responses.unwrap_or_default().into_iter().map(|r| r.item).collect())
+    }
 }
 
-pub(crate) fn key_of(pk: String, sk: &str) -> Item {
-    HashMap::from([(PARTITION_KEY.to_string(), s(pk)), (SORT_KEY.to_string(), s(sk))])
+/// One item as stored, with what it is: for tests and tools that check raw state.
+#[derive(Debug, Clone)]
+pub struct StoredItem {
+    pub kind: ItemKind,
+    pub attributes: Item,
+}
+
+impl StoredItem {
+    pub fn number(&self, name: &str) -> Option<i64> {
+        items::number(&self.attributes, name)
+    }
+
+    /// The subject (email) of a lockout item.
+    pub fn lockout_subject(&self) -> Option<&str> {
+        keys::lockout_subject(&self.attributes)
+    }
+
+    /// The email of an email guard.
+    pub fn guarded_email(&self) -> Option<&str> {
+        keys::guarded_email(&self.attributes)
+    }
+}
+
+/// Raw state, for tests and tools: the app itself never scans.
+impl Store {
+    /// Every item of the table (strongly consistent, every page).
+    pub async fn scan_items(&self) -> Result<Vec<StoredItem>, StoreError> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| sdk_error("Scan", e))?;
+            items.extend(out.items.unwrap_or_default().into_iter().map(|attributes| StoredItem {
+                kind: keys::kind_of(&attributes),
+                attributes,
+            }));
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// Applies `expression` (`SET …`) to a stored user as it is, for states no operation makes.
+    pub async fn update_user_raw(
+        &self,
+        id: i64,
+        expression: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<(), StoreError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys::user(id)))
+            .update_expression(expression);
+        for (name, value) in values {
+            request = request.expression_attribute_values(*name, value.clone());
+        }
+        request.send().await.map_err(|e| sdk_error("UpdateItem", e))?;
+        Ok(())
+    }
+
+    /// One strongly consistent read of a user's item, without decoding it: a round trip, timed
+    /// by `make bench`.
+    pub async fn read_user_item(&self, id: i64) -> Result<bool, StoreError> {
+        Ok(self.get_item(keys::user(id)).await?.is_some())
+    }
 }

@@ -1,208 +1,29 @@
-//! Orgs, memberships and invites. An org's items share its partition (`ORG#<id>`); the slug,
-//! invite-email and invite-token guards are items of their own; `gsi1` lists every org, a
-//! user's memberships and an email's pending invites.
+//! Orgs and memberships. An org's items share its partition; the slug guard is an item of its
+//! own; `gsi1` lists every org and a user's memberships (see `keys`).
 
-use super::tokens::{outbox_item, put};
-use super::users::user_key;
-use super::{
-    failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
-};
-use crate::model::Invite;
-use crate::model::OutboxMessage;
-use crate::model::{Membership, Org, OrgRole, User};
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, Delete, Get, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure,
-    TransactGetItem, TransactWriteItem, Update,
-};
+use super::items::{from_item, invite_item, member_item, n, org_item};
+use super::keys::{self, s, Item, OrgPart, PARTITION_KEY};
+use super::{failed_conditions, sdk_error, transaction_error, Store};
+use crate::domain::ports::{AddMemberOutcome, MemberChange, OrgPartition, OrgStore, StoreError, StoreResult};
+use crate::model::{Invite, Membership, Org, OrgRole};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use std::collections::HashMap;
 
-const ORG_SK: &str = "ORG";
 /// DynamoDB's limit on the items of one transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
-const MAX_BATCH_GET: usize = 100;
 
-fn org_key(org_id: i64) -> Item {
-    key_of(format!("ORG#{org_id}"), ORG_SK)
-}
-
-fn member_key(org_id: i64, user_id: i64) -> Item {
-    // Zero-padded so members list in id order.
-    key_of(format!("ORG#{org_id}"), &format!("MEMBER#{user_id:012}"))
-}
-
-fn invite_key(org_id: i64, invite_id: i64) -> Item {
-    key_of(format!("ORG#{org_id}"), &format!("INVITE#{invite_id:012}"))
-}
-
-fn invite_email_key(org_id: i64, email: &str) -> Item {
-    key_of(format!("ORG#{org_id}"), &format!("INVITE_EMAIL#{email}"))
-}
-
-fn invite_token_key(hash: &str) -> Item {
-    key_of(format!("INVITE_TOKEN#{hash}"), "INVITE_TOKEN")
-}
-
-fn slug_key(slug: &str) -> Item {
-    key_of(format!("SLUG#{slug}"), "SLUG")
-}
-
-fn n(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn to_item<T: serde::Serialize>(value: &T, what: &str) -> Result<Item, StoreError> {
-    serde_dynamo::to_item(value).map_err(|e| StoreError::Malformed(format!("{what}: {e}")))
-}
-
-fn from_item<T: serde::de::DeserializeOwned>(item: Item, what: &str) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("{what}: {e}")))
-}
-
-fn org_item(org: &Org) -> Result<Item, StoreError> {
-    let mut item = to_item(org, "org")?;
-    item.extend(org_key(org.id));
-    item.insert("gsi1pk".into(), s("ORGS"));
-    item.insert("gsi1sk".into(), s(format!("{}#{:012}", org.created_at, org.id)));
-    Ok(item)
-}
-
-fn member_item(m: &Membership) -> Result<Item, StoreError> {
-    let mut item = to_item(m, "membership")?;
-    item.extend(member_key(m.organization_id, m.user_id));
-    item.insert("gsi1pk".into(), s(format!("MEMBER_OF#{}", m.user_id)));
-    item.insert("gsi1sk".into(), s(format!("ORG#{:012}", m.organization_id)));
-    Ok(item)
-}
-
-/// A pending invite is findable by email and expires with DynamoDB's TTL; an accepted one stays.
-fn invite_item(invite: &Invite) -> Result<Item, StoreError> {
-    let mut item = to_item(invite, "invite")?;
-    item.extend(invite_key(invite.organization_id, invite.id));
-    if invite.token_hash.is_some() {
-        item.insert("gsi1pk".into(), s(format!("INVITE_FOR#{}", invite.email)));
-        item.insert(
-            "gsi1sk".into(),
-            s(format!("ORG#{:012}#INVITE#{:012}", invite.organization_id, invite.id)),
-        );
-        item.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
-    }
-    Ok(item)
-}
-
-fn write(op: impl Into<WriteOp>) -> TransactWriteItem {
-    match op.into() {
-        WriteOp::Put(p) => TransactWriteItem::builder().put(p).build(),
-        WriteOp::Delete(d) => TransactWriteItem::builder().delete(d).build(),
-        WriteOp::Update(u) => TransactWriteItem::builder().update(u).build(),
-        WriteOp::Check(c) => TransactWriteItem::builder().condition_check(c).build(),
-    }
-}
-
-enum WriteOp {
-    Put(Put),
-    Delete(Delete),
-    Update(Update),
-    Check(ConditionCheck),
-}
-
-impl From<Put> for WriteOp {
-    fn from(p: Put) -> Self {
-        WriteOp::Put(p)
-    }
-}
-impl From<Delete> for WriteOp {
-    fn from(d: Delete) -> Self {
-        WriteOp::Delete(d)
-    }
-}
-impl From<Update> for WriteOp {
-    fn from(u: Update) -> Self {
-        WriteOp::Update(u)
-    }
-}
-impl From<ConditionCheck> for WriteOp {
-    fn from(c: ConditionCheck) -> Self {
-        WriteOp::Check(c)
-    }
-}
-
-/// What one org partition holds.
-#[derive(Default)]
-pub struct OrgPartition {
-    pub org: Option<Org>,
-    pub members: Vec<Membership>,
-    pub invites: Vec<Invite>,
-    keys: Vec<Item>,
-}
-
-pub enum AddMemberOutcome {
-    Added,
-    AlreadyMember,
-    UnknownUser,
-    OrgGone,
-    /// Another condition of the same transaction failed (see the caller's extra writes).
-    ExtraConditionFailed,
-}
-
-/// What a change to one membership found.
-pub enum MemberChange {
-    Done(Option<Membership>),
-    NotFound,
-    IsOwner,
-}
-
-pub enum AcceptOutcome {
-    Accepted,
-    AlreadyMember,
-    NotPending,
-}
-
-impl Store {
-    fn put(&self, item: Item) -> Put {
-        Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .build()
-            .expect("put has table and item")
-    }
-
-    fn put_new(&self, item: Item) -> Put {
-        Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .expect("put has table and item")
-    }
-
-    fn delete(&self, key: Item) -> Delete {
-        Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .build()
-            .expect("delete has table and key")
-    }
-
-    fn exists(&self, key: Item) -> ConditionCheck {
-        ConditionCheck::builder()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .expect("condition check has its fields")
-    }
-
-    /// The org, its slug guard and the owner's membership, together. `false` if the slug is taken.
-    pub async fn create_org(&self, org: &Org, owner: &Membership) -> Result<bool, StoreError> {
-        let mut guard = slug_key(&org.slug);
+#[async_trait]
+impl OrgStore for Store {
+    /// The slug guard, the org and the owner's membership, each new, in one transaction.
+    async fn create_org(&self, org: &Org, owner: &Membership) -> StoreResult<bool> {
+        let mut guard = keys::slug_guard(&org.slug);
         guard.insert("org_id".into(), n(org.id));
         let result = self
             .transact(vec![
-                write(self.put_new(guard)),
-                write(self.put_new(org_item(org)?)),
-                write(self.put_new(member_item(owner)?)),
+                self.put_new(guard),
+                self.put_new(org_item(org)?),
+                self.put_new(member_item(owner)?),
             ])
             .await;
         match failed_conditions(&result) {
@@ -212,90 +33,49 @@ impl Store {
         }
     }
 
-    /// The org and the user's membership in it, in one round trip.
-    pub async fn org_and_membership(
-        &self,
-        org_id: i64,
-        user_id: i64,
-    ) -> Result<(Option<Org>, Option<Membership>), StoreError> {
-        let get = |key: Item| {
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(key))
-                        .build()
-                        .expect("get has table and key"),
-                )
-                .build()
-        };
-        let out = self
-            .client
-            .transact_get_items()
-            .transact_items(get(org_key(org_id)))
-            .transact_items(get(member_key(org_id, user_id)))
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
-        let mut items = out.responses.unwrap_or_default().into_iter().map(|r| r.item);
-        let org = items.next().flatten().map(|i| from_item(i, "org")).transpose()?;
-        let membership = items.next().flatten().map(|i| from_item(i, "membership")).transpose()?;
+    /// One round trip.
+    async fn org_and_membership(&self, org_id: i64, user_id: i64) -> StoreResult<(Option<Org>, Option<Membership>)> {
+        let mut found = self
+            .get_together(vec![keys::org(org_id), keys::member(org_id, user_id)])
+            .await?
+            .into_iter();
+        let org = found.next().flatten().map(|i| from_item(i, "org")).transpose()?;
+        let membership = found.next().flatten().map(|i| from_item(i, "membership")).transpose()?;
         Ok((org, membership))
     }
 
-    pub async fn is_member(&self, org_id: i64, user_id: i64) -> Result<bool, StoreError> {
-        Ok(self.get_item(member_key(org_id, user_id)).await?.is_some())
+    async fn is_member(&self, org_id: i64, user_id: i64) -> StoreResult<bool> {
+        Ok(self.get_item(keys::member(org_id, user_id)).await?.is_some())
     }
 
-    /// Everything in an org's partition, in one query (paged).
-    pub async fn org_partition(&self, org_id: i64) -> Result<OrgPartition, StoreError> {
-        let mut partition = OrgPartition::default();
-        for item in self.partition(&format!("ORG#{org_id}"), None, false).await? {
-            let sk = item
-                .get(SORT_KEY)
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default();
-            partition.keys.push(key_of(format!("ORG#{org_id}"), &sk));
-            if sk == ORG_SK {
-                partition.org = Some(from_item(item, "org")?);
-            } else if sk.starts_with("MEMBER#") {
-                partition.members.push(from_item(item, "membership")?);
-            } else if sk.starts_with("INVITE#") {
-                partition.invites.push(from_item(item, "invite")?);
-            }
-        }
+    /// One query of the org's partition (paged).
+    async fn org_partition(&self, org_id: i64) -> StoreResult<OrgPartition> {
+        let (partition, _) = self.org_items(org_id).await?;
         Ok(partition)
     }
 
-    /// Deletes the org with its slug, memberships, invites and invite tokens. One transaction
-    /// when they fit in one (100 items); otherwise the org and its slug go first, so the org is
-    /// gone for every reader at once, then the rest. `false` if there was no org.
-    pub async fn delete_org(&self, org_id: i64) -> Result<bool, StoreError> {
-        let partition = self.org_partition(org_id).await?;
+    /// One transaction when everything fits in one (100 items); otherwise the org and its slug
+    /// go first, so the org is gone for every reader at once, then the rest.
+    async fn delete_org(&self, org_id: i64) -> StoreResult<bool> {
+        let (partition, item_keys) = self.org_items(org_id).await?;
         let Some(org) = &partition.org else {
             return Ok(false);
         };
-        let delete_org = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(org_key(org_id)))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .build()
-            .expect("delete has table and key");
-        let mut writes = vec![write(delete_org), write(self.delete(slug_key(&org.slug)))];
-        let children = partition
-            .keys
-            .iter()
-            .filter(|k| k.get(SORT_KEY).and_then(|v| v.as_s().ok()).map(String::as_str) != Some(ORG_SK))
-            .cloned()
+        let org_key = keys::org(org_id);
+        let mut writes = vec![
+            self.delete_existing(org_key.clone()),
+            self.delete(keys::slug_guard(&org.slug)),
+        ];
+        let children = item_keys
+            .into_iter()
+            .filter(|k| *k != org_key)
             .chain(
                 partition
                     .invites
                     .iter()
-                    .filter_map(|i| i.token_hash.as_deref().map(invite_token_key)),
+                    .filter_map(|i| i.token_hash.as_deref().map(keys::invite_token)),
             )
-            .map(|key| write(self.delete(key)));
+            .map(|key| self.delete(key));
         writes.extend(children);
         let mut chunks = writes.chunks(MAX_TRANSACTION_ITEMS);
         let first = chunks.next().expect("the org itself is one write").to_vec();
@@ -314,45 +94,14 @@ impl Store {
         Ok(true)
     }
 
-    /// A user's memberships, from the index.
-    pub async fn memberships_of(&self, user_id: i64) -> Result<Vec<Membership>, StoreError> {
-        let items = self.index_partition(&format!("MEMBER_OF#{user_id}"), false).await?;
+    /// From the index.
+    async fn memberships_of(&self, user_id: i64) -> StoreResult<Vec<Membership>> {
+        let items = self.index_partition(&keys::memberships_of(user_id), false).await?;
         items.into_iter().map(|i| from_item(i, "membership")).collect()
     }
 
-    /// Items by key, in batches of 100, retrying what DynamoDB leaves unprocessed.
-    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
-        let mut found = Vec::new();
-        for chunk in keys.chunks(MAX_BATCH_GET) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(chunk.to_vec()))
-                    .consistent_read(true)
-                    .build()
-                    .expect("keys are set"),
-            );
-            while let Some(request) = pending.take() {
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::from_sdk("BatchGetItem", e))?;
-                if let Some(mut responses) = out.responses {
-                    found.extend(responses.remove(&self.table).unwrap_or_default());
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.table))
-                    .filter(|k| !k.keys().is_empty());
-            }
-        }
-        Ok(found)
-    }
-
-    pub async fn orgs(&self, ids: &[i64]) -> Result<Vec<Org>, StoreError> {
-        let items = self.batch_get(ids.iter().map(|id| org_key(*id)).collect()).await?;
+    async fn orgs(&self, ids: &[i64]) -> StoreResult<Vec<Org>> {
+        let items = self.batch_get(ids.iter().map(|id| keys::org(*id)).collect()).await?;
         let mut orgs: Vec<Org> = items
             .into_iter()
             .map(|i| from_item(i, "org"))
@@ -361,30 +110,25 @@ impl Store {
         Ok(orgs)
     }
 
-    pub async fn users(&self, ids: &[i64]) -> Result<Vec<User>, StoreError> {
-        let items = self.batch_get(ids.iter().map(|id| user_key(*id)).collect()).await?;
-        items.into_iter().map(|i| from_item(i, "user")).collect()
-    }
-
-    /// Every org, newest first, from the index.
-    pub async fn all_orgs(&self) -> Result<Vec<Org>, StoreError> {
-        let items = self.index_partition("ORGS", true).await?;
+    /// From the index.
+    async fn all_orgs(&self) -> StoreResult<Vec<Org>> {
+        let items = self.index_partition(keys::ALL_ORGS, true).await?;
         items.into_iter().map(|i| from_item(i, "org")).collect()
     }
 
-    pub async fn update_org(
+    async fn update_org(
         &self,
         org_id: i64,
         name: Option<&str>,
         description: Option<&str>,
         now: &str,
-    ) -> Result<Option<Org>, StoreError> {
+    ) -> StoreResult<Option<Org>> {
         let mut set = vec!["updated_at = :now"];
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(org_key(org_id)))
+            .set_key(Some(keys::org(org_id)))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_values(":now", s(now))
@@ -411,44 +155,20 @@ impl Store {
             {
                 Ok(None)
             }
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
         }
     }
 
-    /// Adds a membership if the user exists, is not a member yet, and the org still exists.
-    pub async fn add_member(&self, membership: &Membership) -> Result<AddMemberOutcome, StoreError> {
+    async fn add_member(&self, membership: &Membership) -> StoreResult<AddMemberOutcome> {
         self.add_member_with(membership, Vec::new()).await
     }
 
-    async fn add_member_with(
-        &self,
-        m: &Membership,
-        extra: Vec<TransactWriteItem>,
-    ) -> Result<AddMemberOutcome, StoreError> {
-        let mut writes = vec![
-            write(self.exists(user_key(m.user_id))),
-            write(self.put_new(member_item(m)?)),
-            write(self.exists(org_key(m.organization_id))),
-        ];
-        writes.extend(extra);
-        let result = self.transact(writes).await;
-        Ok(match failed_conditions(&result) {
-            None if result.is_ok() => AddMemberOutcome::Added,
-            Some(r) if r.first() == Some(&true) => AddMemberOutcome::UnknownUser,
-            Some(r) if r.get(1) == Some(&true) => AddMemberOutcome::AlreadyMember,
-            Some(r) if r.get(2) == Some(&true) => AddMemberOutcome::OrgGone,
-            Some(r) if r.iter().any(|f| *f) => AddMemberOutcome::ExtraConditionFailed,
-            _ => return Err(transaction_error(result)),
-        })
-    }
-
-    /// Sets a member's role unless the member is the owner.
-    pub async fn set_member_role(&self, org_id: i64, user_id: i64, role: OrgRole) -> Result<MemberChange, StoreError> {
+    async fn set_member_role(&self, org_id: i64, user_id: i64, role: OrgRole) -> StoreResult<MemberChange> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(member_key(org_id, user_id)))
+            .set_key(Some(keys::member(org_id, user_id)))
             .update_expression("SET #role = :role")
             .condition_expression("attribute_exists(#pk) AND #role <> :owner")
             .expression_attribute_names("#pk", PARTITION_KEY)
@@ -463,17 +183,16 @@ impl Store {
             Ok(out) => Ok(MemberChange::Done(
                 out.attributes.map(|i| from_item(i, "membership")).transpose()?,
             )),
-            Err(e) => Self::member_change_failure(e, "UpdateItem"),
+            Err(e) => member_change_failure(e, "UpdateItem"),
         }
     }
 
-    /// Removes a member unless the member is the owner.
-    pub async fn remove_member(&self, org_id: i64, user_id: i64) -> Result<MemberChange, StoreError> {
+    async fn remove_member(&self, org_id: i64, user_id: i64) -> StoreResult<MemberChange> {
         let result = self
             .client
             .delete_item()
             .table_name(&self.table)
-            .set_key(Some(member_key(org_id, user_id)))
+            .set_key(Some(keys::member(org_id, user_id)))
             .condition_expression("attribute_exists(#pk) AND #role <> :owner")
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_names("#role", "role")
@@ -483,31 +202,13 @@ impl Store {
             .await;
         match result {
             Ok(_) => Ok(MemberChange::Done(None)),
-            Err(e) => Self::member_change_failure(e, "DeleteItem"),
+            Err(e) => member_change_failure(e, "DeleteItem"),
         }
     }
 
-    /// A failed membership condition: the item was missing, or it was the owner's.
-    fn member_change_failure<E>(
-        e: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-        operation: &'static str,
-    ) -> Result<MemberChange, StoreError>
-    where
-        E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + ConditionFailure + 'static,
-    {
-        match e.as_service_error().and_then(ConditionFailure::old_item) {
-            Some(Some(_)) => Ok(MemberChange::IsOwner),
-            Some(None) => Ok(MemberChange::NotFound),
-            None => Err(StoreError::from_sdk(operation, e)),
-        }
-    }
-
-    /// The owner becomes admin and `to` becomes owner, or nothing changes.
-    pub async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64) -> Result<bool, StoreError> {
+    async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64) -> StoreResult<bool> {
         let set_role = |user_id: i64, role: OrgRole, condition: &str| {
-            Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(member_key(org_id, user_id)))
+            self.update_of(keys::member(org_id, user_id))
                 .update_expression("SET #role = :role")
                 .condition_expression(condition)
                 .expression_attribute_names("#pk", PARTITION_KEY)
@@ -519,12 +220,12 @@ impl Store {
         };
         let result = self
             .transact(vec![
-                write(set_role(
+                super::write::write(set_role(
                     from,
                     OrgRole::Admin,
                     "attribute_exists(#pk) AND #role = :owner",
                 )),
-                write(set_role(
+                super::write::write(set_role(
                     to,
                     OrgRole::Owner,
                     "attribute_exists(#pk) AND #role <> :owner",
@@ -537,149 +238,72 @@ impl Store {
             None => Err(transaction_error(result)),
         }
     }
+}
 
-    /// A pending invite with its email guard (one pending invite per email and org), token
-    /// item and mail. `false` if a live pending invite for the email exists.
-    pub async fn create_pending_invite(
-        &self,
-        invite: &Invite,
-        message: &OutboxMessage,
-        now_epoch: i64,
-    ) -> Result<bool, StoreError> {
-        let hash = invite.token_hash.as_deref().expect("a pending invite has a token");
-        let mut guard = invite_email_key(invite.organization_id, &invite.email);
-        guard.insert("invite_id".into(), n(invite.id));
-        guard.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
-        let guard_put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(guard))
-            .condition_expression("attribute_not_exists(#pk) OR #ttl <= :now")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":now", n(now_epoch))
-            .build()
-            .expect("put has table and item");
-        let mut token = invite_token_key(hash);
-        token.insert("org_id".into(), n(invite.organization_id));
-        token.insert("invite_id".into(), n(invite.id));
-        token.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
-        let result = self
-            .transact(vec![
-                write(guard_put),
-                write(self.put_new(invite_item(invite)?)),
-                write(self.put_new(token)),
-                put(outbox_item(message)?, &self.table),
-                write(self.exists(org_key(invite.organization_id))),
-            ])
-            .await;
-        match failed_conditions(&result) {
-            None if result.is_ok() => Ok(true),
-            Some(r) if r.first() == Some(&true) => Ok(false),
-            _ => Err(transaction_error(result)),
+impl Store {
+    /// What the org's partition holds, and the key of every item in it.
+    async fn org_items(&self, org_id: i64) -> StoreResult<(OrgPartition, Vec<Item>)> {
+        let mut partition = OrgPartition::default();
+        let mut item_keys = Vec::new();
+        for item in self.partition(&keys::org_partition(org_id), None, false).await? {
+            item_keys.push(keys::key_of(&item));
+            match keys::org_part(&item) {
+                OrgPart::Org => partition.org = Some(from_item(item, "org")?),
+                OrgPart::Member => partition.members.push(from_item(item, "membership")?),
+                OrgPart::Invite => partition.invites.push(from_item::<Invite>(item, "invite")?),
+                OrgPart::Other => {}
+            }
         }
+        Ok((partition, item_keys))
     }
 
-    /// An existing user joins at once; the invite is kept as accepted.
-    pub async fn create_accepted_invite(
+    /// Adds a membership if the user exists, is not a member yet, and the org still exists, in
+    /// one transaction with `extra` writes.
+    pub(crate) async fn add_member_with(
         &self,
-        invite: &Invite,
-        membership: &Membership,
-    ) -> Result<AddMemberOutcome, StoreError> {
-        self.add_member_with(membership, vec![write(self.put(invite_item(invite)?))])
-            .await
-    }
-
-    pub async fn invite(&self, org_id: i64, invite_id: i64) -> Result<Option<Invite>, StoreError> {
-        let item = self.get_item(invite_key(org_id, invite_id)).await?;
-        item.map(|i| from_item(i, "invite")).transpose()
-    }
-
-    pub async fn invite_by_token(&self, hash: &str) -> Result<Option<Invite>, StoreError> {
-        let item = self.get_item(invite_token_key(hash)).await?;
-        let number = |item: &Item, name: &str| item.get(name)?.as_n().ok()?.parse::<i64>().ok();
-        let Some((org_id, invite_id)) = item
-            .as_ref()
-            .and_then(|i| Some((number(i, "org_id")?, number(i, "invite_id")?)))
-        else {
-            return Ok(None);
-        };
-        self.invite(org_id, invite_id).await
-    }
-
-    /// Marks a pending, unexpired invite accepted and adds the membership, once.
-    pub async fn accept_invite(
-        &self,
-        invite: &Invite,
-        membership: &Membership,
-        now_epoch: i64,
-    ) -> Result<AcceptOutcome, StoreError> {
-        let accept = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(invite_key(invite.organization_id, invite.id)))
-            .update_expression("SET #status = :accepted REMOVE gsi1pk, gsi1sk, #ttl, token_hash")
-            .condition_expression("#status = :pending AND expires_epoch > :now")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":accepted", s("accepted"))
-            .expression_attribute_values(":pending", s("pending"))
-            .expression_attribute_values(":now", n(now_epoch))
-            .build()
-            .expect("update has its fields");
-        let mut extra = vec![
-            write(accept),
-            write(self.delete(invite_email_key(invite.organization_id, &invite.email))),
+        m: &Membership,
+        extra: Vec<TransactWriteItem>,
+    ) -> StoreResult<AddMemberOutcome> {
+        let mut writes = vec![
+            self.exists(keys::user(m.user_id)),
+            self.put_new(member_item(m)?),
+            self.exists(keys::org(m.organization_id)),
         ];
-        if let Some(hash) = &invite.token_hash {
-            extra.push(write(self.delete(invite_token_key(hash))));
-        }
-        Ok(match self.add_member_with(membership, extra).await? {
-            AddMemberOutcome::Added => AcceptOutcome::Accepted,
-            AddMemberOutcome::AlreadyMember => AcceptOutcome::AlreadyMember,
-            // The invite was used, revoked or expired meanwhile, or its org or user is gone.
-            _ => AcceptOutcome::NotPending,
+        writes.extend(extra);
+        let result = self.transact(writes).await;
+        Ok(match failed_conditions(&result) {
+            None if result.is_ok() => AddMemberOutcome::Added,
+            Some(r) if r.first() == Some(&true) => AddMemberOutcome::UnknownUser,
+            Some(r) if r.get(1) == Some(&true) => AddMemberOutcome::AlreadyMember,
+            Some(r) if r.get(2) == Some(&true) => AddMemberOutcome::OrgGone,
+            Some(r) if r.iter().any(|f| *f) => AddMemberOutcome::ExtraConditionFailed,
+            _ => return Err(transaction_error(result)),
         })
     }
 
-    /// Deletes a pending invite with its token and guard. `false` if it was no longer pending.
-    pub async fn revoke_invite(&self, invite: &Invite, now_epoch: i64) -> Result<bool, StoreError> {
-        let delete_invite = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(invite_key(invite.organization_id, invite.id)))
-            .condition_expression("#status = :pending")
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":pending", s("pending"))
-            .build()
-            .expect("delete has table and key");
-        let mut writes = vec![write(delete_invite)];
-        if let Some(hash) = &invite.token_hash {
-            writes.push(write(self.delete(invite_token_key(hash))));
-        }
-        // The guard is this invite's unless it expired and a newer invite took it over.
-        let guard = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(invite_email_key(invite.organization_id, &invite.email)))
-            .build()
-            .expect("delete has table and key");
-        if invite.expires_epoch > now_epoch {
-            writes.push(write(guard));
-        }
-        let result = self.transact(writes).await;
-        match failed_conditions(&result) {
-            None if result.is_ok() => Ok(true),
-            Some(_) => Ok(false),
-            None => Err(transaction_error(result)),
-        }
+    /// A write of an accepted invite (kept as a record), for `add_member_with`.
+    pub(crate) fn put_invite(&self, invite: &Invite) -> StoreResult<TransactWriteItem> {
+        Ok(self.put(invite_item(invite)?))
     }
+}
 
-    /// Pending invites for an email, from the index.
-    pub async fn pending_invites_for(&self, email: &str) -> Result<Vec<Invite>, StoreError> {
-        let items = self.index_partition(&format!("INVITE_FOR#{email}"), false).await?;
-        items.into_iter().map(|i| from_item(i, "invite")).collect()
+/// A failed membership condition: the item was missing, or it was the owner's.
+fn member_change_failure<E>(
+    e: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+    operation: &'static str,
+) -> Result<MemberChange, StoreError>
+where
+    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + ConditionFailure + 'static,
+{
+    match e.as_service_error().and_then(ConditionFailure::old_item) {
+        Some(Some(_)) => Ok(MemberChange::IsOwner),
+        Some(None) => Ok(MemberChange::NotFound),
+        None => Err(sdk_error(operation, e)),
     }
 }
 
 /// Service errors that can carry the item a failed condition saw.
-pub trait ConditionFailure {
+trait ConditionFailure {
     /// `Some(old item or None)` for a failed condition; `None` for any other error.
     fn old_item(&self) -> Option<Option<&HashMap<String, AttributeValue>>>;
 }

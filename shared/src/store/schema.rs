@@ -1,17 +1,13 @@
 //! The table's one definition: local set-up and tests create it from here, and `template.yaml`
 //! must match it.
 
-use super::StoreError;
+use super::keys::{INDEX, INDEX_PARTITION_KEY, INDEX_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+use super::{sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
-
-pub const PARTITION_KEY: &str = "pk";
-pub const SORT_KEY: &str = "sk";
-/// Epoch seconds; DynamoDB deletes the item some time after (reads must still check it).
-pub const TTL_ATTRIBUTE: &str = "expires_at";
 
 /// The table's stream carries each new item's image: the mailer function reads the inserted
 /// mail items from it.
@@ -31,11 +27,12 @@ pub struct IndexDefinition {
     pub sort_key: &'static str,
 }
 
-/// `gsi1`: the user listing, newest first (`USERS` / `<created_at>#<id>`).
+/// `gsi1`: the user listing, every org, a user's memberships, an email's pending invites (see
+/// `keys`).
 pub const INDEXES: &[IndexDefinition] = &[IndexDefinition {
-    name: "gsi1",
-    partition_key: "gsi1pk",
-    sort_key: "gsi1sk",
+    name: INDEX,
+    partition_key: INDEX_PARTITION_KEY,
+    sort_key: INDEX_SORT_KEY,
 }];
 
 fn key(name: &str, kind: KeyType) -> KeySchemaElement {
@@ -71,7 +68,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
                     .stream_specification(stream())
                     .send()
                     .await
-                    .map_err(|e| StoreError::from_sdk("UpdateTable", e))?;
+                    .map_err(|e| sdk_error("UpdateTable", e))?;
             }
             true
         }
@@ -81,7 +78,7 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
         {
             false
         }
-        Err(e) => return Err(StoreError::from_sdk("DescribeTable", e)),
+        Err(e) => return Err(sdk_error("DescribeTable", e)),
     };
     if !exists {
         create_table(client, table).await?;
@@ -117,7 +114,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
         Ok(_) => Ok(()),
         // Created by someone else meanwhile.
         Err(err) if err.as_service_error().is_some_and(|e| e.is_resource_in_use_exception()) => Ok(()),
-        Err(err) => Err(StoreError::from_sdk("CreateTable", err)),
+        Err(err) => Err(sdk_error("CreateTable", err)),
     }
 }
 
@@ -127,7 +124,7 @@ async fn ensure_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
         .table_name(table)
         .send()
         .await
-        .map_err(|e| StoreError::from_sdk("DescribeTimeToLive", e))?;
+        .map_err(|e| sdk_error("DescribeTimeToLive", e))?;
     let enabled = ttl
         .time_to_live_description()
         .and_then(|d| d.time_to_live_status())
@@ -145,7 +142,7 @@ async fn ensure_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
             )
             .send()
             .await
-            .map_err(|e| StoreError::from_sdk("UpdateTimeToLive", e))?;
+            .map_err(|e| sdk_error("UpdateTimeToLive", e))?;
     }
     Ok(())
 }

@@ -1,120 +1,88 @@
-//! Sessions live in their user's partition (`USER#<id>` / `SESSION#<id>`); refresh tokens are
-//! items keyed by their SHA-256, pointing at their family and generation.
+//! Sessions live in their user's partition; refresh tokens are items keyed by their SHA-256,
+//! pointing at their family and generation (see `keys`).
 
-use super::tokens::put;
-use super::users::user_key;
-use super::{failed_conditions, key_of, s, transaction_error, Item, Store, StoreError, PARTITION_KEY};
+use super::items::{self, from_item, n, refresh_item, session_from_item, session_item, user_from_item};
+use super::keys::{self, s, Item, PARTITION_KEY};
+use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
+use crate::domain::ports::{SessionStore, StoreResult};
 use crate::model::{RefreshRecord, Session, User};
-use aws_sdk_dynamodb::types::{AttributeValue, Get, Put, TransactGetItem, TransactWriteItem, Update};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 
-pub(crate) fn session_key(user_id: i64, session_id: &str) -> Item {
-    key_of(format!("USER#{user_id}"), &format!("SESSION#{session_id}"))
-}
-
-fn refresh_key(hash: &str) -> Item {
-    key_of(format!("REFRESH#{hash}"), "REFRESH")
-}
-
-fn session_item(session: &Session) -> Result<Item, StoreError> {
-    let mut item: Item = serde_dynamo::to_item(session).map_err(|e| StoreError::Malformed(format!("session: {e}")))?;
-    item.extend(session_key(session.user_id, &session.id));
-    Ok(item)
-}
-
-fn refresh_item(record: &RefreshRecord) -> Result<Item, StoreError> {
-    let mut item: Item =
-        serde_dynamo::to_item(record).map_err(|e| StoreError::Malformed(format!("refresh token: {e}")))?;
-    item.extend(refresh_key(&record.hash));
-    Ok(item)
-}
-
-fn session_from(item: Item) -> Result<Session, StoreError> {
-    serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("session: {e}")))
-}
-
-impl Store {
-    /// Writes the session and its first refresh token, and, for a login, the user's `last_login`.
-    pub async fn create_session(
+#[async_trait]
+impl SessionStore for Store {
+    async fn create_session(
         &self,
         session: &Session,
         first: &RefreshRecord,
         last_login: Option<&str>,
-    ) -> Result<(), StoreError> {
-        let mut writes = vec![
-            put(session_item(session)?, &self.table),
-            put(refresh_item(first)?, &self.table),
-        ];
+    ) -> StoreResult<()> {
+        let mut writes = vec![self.put(session_item(session)?), self.put(refresh_item(first)?)];
         if let Some(at) = last_login {
-            let update = Update::builder()
-                .table_name(&self.table)
-                .set_key(Some(user_key(session.user_id)))
+            let update = self
+                .update_of(keys::user(session.user_id))
                 .update_expression("SET last_login = :at")
                 .condition_expression("attribute_exists(#pk)")
                 .expression_attribute_names("#pk", PARTITION_KEY)
                 .expression_attribute_values(":at", s(at))
                 .build()
                 .expect("update has its fields");
-            writes.push(TransactWriteItem::builder().update(update).build());
+            writes.push(write(update));
         }
         self.transact(writes)
             .await
-            .map_err(|e| StoreError::from_sdk("TransactWriteItems", e))?;
+            .map_err(|e| sdk_error("TransactWriteItems", e))?;
         Ok(())
     }
 
-    pub async fn refresh_record(&self, hash: &str) -> Result<Option<RefreshRecord>, StoreError> {
-        let item = self.get_item(refresh_key(hash)).await?;
-        item.map(|item| serde_dynamo::from_item(item).map_err(|e| StoreError::Malformed(format!("refresh token: {e}"))))
-            .transpose()
+    async fn refresh_record(&self, hash: &str) -> StoreResult<Option<RefreshRecord>> {
+        let item = self.get_item(keys::refresh_token(hash)).await?;
+        item.map(|item| from_item(item, "refresh token")).transpose()
     }
 
-    /// Reads items in one strongly consistent round trip; `None` where an item is missing.
-    pub(crate) async fn get_together(&self, keys: Vec<Item>) -> Result<Vec<Option<Item>>, StoreError> {
-        let mut request = self.client.transact_get_items();
-        for key in keys {
-            let get = Get::builder()
-                .table_name(&self.table)
-                .set_key(Some(key))
-                .build()
-                .expect("get has table and key");
-            request = request.transact_items(TransactGetItem::builder().get(get).build());
-        }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| StoreError::from_sdk("TransactGetItems", e))?;
-        Ok(out.responses.unwrap_or_default().into_iter().map(|r| r.item).collect())
-    }
-
-    pub async fn user_and_session(
-        &self,
-        user_id: i64,
-        session_id: &str,
-    ) -> Result<(Option<User>, Option<Session>), StoreError> {
-        let mut items = self
-            .get_together(vec![user_key(user_id), session_key(user_id, session_id)])
+    async fn user_and_session(&self, user_id: i64, session_id: &str) -> StoreResult<(Option<User>, Option<Session>)> {
+        let mut found = self
+            .get_together(vec![keys::user(user_id), keys::session(user_id, session_id)])
             .await?
             .into_iter();
-        let user = items.next().flatten().map(super::users::user_from_item).transpose()?;
-        let session = items.next().flatten().map(session_from).transpose()?;
+        let user = found.next().flatten().map(user_from_item).transpose()?;
+        let session = found.next().flatten().map(session_from_item).transpose()?;
         Ok((user, session))
     }
 
-    /// Moves the family from generation `from` to `next.generation` and stores the new token's
-    /// hash, unless another request moved it first (`false`) or it was revoked.
-    pub async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> Result<bool, StoreError> {
-        let update = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(session_item(next)?))
+    /// One round trip.
+    async fn token_context(
+        &self,
+        user_id: i64,
+        jti: &str,
+        session_id: &str,
+        now_epoch: i64,
+    ) -> StoreResult<(Option<User>, bool, Option<Session>)> {
+        let keys = vec![
+            keys::user(user_id),
+            keys::revoked_token(jti),
+            keys::session(user_id, session_id),
+        ];
+        let mut found = self.get_together(keys).await?.into_iter();
+        let user = found.next().flatten().map(user_from_item).transpose()?;
+        // DynamoDB deletes expired items late (DynamoDB Local never does), so expiry is read here.
+        let revoked = found
+            .next()
+            .flatten()
+            .is_some_and(|item: Item| !items::is_expired(&item, now_epoch));
+        let session = found.next().flatten().map(session_from_item).transpose()?;
+        Ok((user, revoked, session))
+    }
+
+    async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> StoreResult<bool> {
+        let update = self
+            .put_of(session_item(next)?)
             .condition_expression("generation = :from AND revoked = :no")
-            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .expression_attribute_values(":from", n(from))
             .expression_attribute_values(":no", AttributeValue::Bool(false))
             .build()
             .expect("put has table and item");
-        let writes = vec![
-            TransactWriteItem::builder().put(update).build(),
-            put(refresh_item(token)?, &self.table),
-        ];
+        let writes = vec![write(update), self.put(refresh_item(token)?)];
         let result = self.transact(writes).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
@@ -123,12 +91,12 @@ impl Store {
         }
     }
 
-    pub async fn revoke_session(&self, user_id: i64, session_id: &str) -> Result<(), StoreError> {
+    async fn revoke_session(&self, user_id: i64, session_id: &str) -> StoreResult<()> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(session_key(user_id, session_id)))
+            .set_key(Some(keys::session(user_id, session_id)))
             .update_expression("SET revoked = :yes")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PARTITION_KEY)
@@ -143,15 +111,13 @@ impl Store {
             {
                 Ok(())
             }
-            Err(e) => Err(StoreError::from_sdk("UpdateItem", e)),
+            Err(e) => Err(sdk_error("UpdateItem", e)),
         }
     }
 
-    /// Every session of a user, live or not.
-    pub async fn sessions_of(&self, user_id: i64) -> Result<Vec<Session>, StoreError> {
-        let items = self
-            .partition(&format!("USER#{user_id}"), Some("SESSION#"), false)
-            .await?;
-        items.into_iter().map(session_from).collect()
+    async fn sessions_of(&self, user_id: i64) -> StoreResult<Vec<Session>> {
+        let (partition, prefix) = keys::sessions_of(user_id);
+        let items = self.partition(&partition, Some(prefix), false).await?;
+        items.into_iter().map(session_from_item).collect()
     }
 }

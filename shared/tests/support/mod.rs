@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::{Method, Request};
 use lambda_http::Body;
 use serde_json::Value;
+use shared::store::{ItemKind, StoredItem};
 use shared::{App, ManualClock, Settings, Store};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -117,6 +118,8 @@ impl TestApp {
             ("TABLE_NAME".into(), table.clone()),
             ("SECRET_KEY".into(), SECRET.into()),
             ("APP_ENV".into(), "test".into()),
+            // Mail stays in the table, where `outbox` reads it.
+            ("MAIL_TRANSPORT".into(), "capture".into()),
         ]);
         // Out of the way unless a test is about them: every request here comes from one client.
         for name in ["LOGIN", "REGISTER", "RESET", "RESEND_VERIFICATION"] {
@@ -200,60 +203,35 @@ impl TestApp {
         reply.body["access_token"].as_str().unwrap().to_string()
     }
 
-    /// Every item of the test's table (tests only: the app never scans).
-    pub async fn all_items(&self) -> Vec<HashMap<String, AttributeValue>> {
-        let out = self
-            .app
-            .store
-            .client()
-            .scan()
-            .table_name(self.app.store.table())
-            .consistent_read(true)
-            .send()
-            .await
-            .unwrap();
-        out.items.unwrap_or_default()
+    /// Every item of the test's table, with what it is (tests only: the app never scans).
+    pub async fn all_items(&self) -> Vec<StoredItem> {
+        self.app.db.scan_items().await.unwrap()
     }
 
     /// Every item but rate-limit windows (which any request, even a refused one, may fill).
-    pub async fn data_items(&self) -> Vec<HashMap<String, AttributeValue>> {
+    pub async fn data_items(&self) -> Vec<StoredItem> {
         let mut items = self.all_items().await;
-        items.retain(|item| !item["pk"].as_s().unwrap().starts_with("RATE#"));
+        items.retain(|item| item.kind != ItemKind::RateSlot);
         items
     }
 
     /// How many user records the table holds.
     pub async fn count_users(&self) -> usize {
-        self.all_items()
-            .await
-            .iter()
-            .filter(|item| item["pk"].as_s().unwrap().starts_with("USER#") && item["sk"].as_s().unwrap() == "PROFILE")
-            .count()
+        self.count_items(&[ItemKind::User]).await
     }
 
-    pub async fn count_items_with_pk_prefix(&self, prefix: &str) -> usize {
+    /// How many items of these kinds the table holds.
+    pub async fn count_items(&self, kinds: &[ItemKind]) -> usize {
         self.all_items()
             .await
             .iter()
-            .filter(|item| item["pk"].as_s().unwrap().starts_with(prefix))
+            .filter(|item| kinds.contains(&item.kind))
             .count()
     }
 
     /// Sets attributes of a stored user directly, for states no route can produce yet.
     pub async fn update_user(&self, id: i64, expression: &str, values: &[(&str, AttributeValue)]) {
-        let mut request = self
-            .app
-            .store
-            .client()
-            .update_item()
-            .table_name(self.app.store.table())
-            .key("pk", AttributeValue::S(format!("USER#{id}")))
-            .key("sk", AttributeValue::S("PROFILE".into()))
-            .update_expression(expression);
-        for (name, value) in values {
-            request = request.expression_attribute_values(*name, value.clone());
-        }
-        request.send().await.unwrap();
+        self.app.db.update_user_raw(id, expression, values).await.unwrap();
     }
 }
 

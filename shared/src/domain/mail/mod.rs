@@ -231,16 +231,3 @@ pub async fn outbox(app: &App, to: Option<&str>) -> Result<Vec<OutboxMessage>, A
     }
     Ok(messages)
 }
-
-/// Until the token-writing transactions queue `QueuedMail` items: the old outbox message.
-pub fn compose(to: &str, subject: &str, body: String, now: DateTime<Utc>) -> OutboxMessage {
-    OutboxMessage {
-        id: uuid::Uuid::new_v4().to_string(),
-        to: to.to_string(),
-        subject: subject.to_string(),
-        body,
-        created_at: format_timestamp(now),
-        status: MailStatus::Queued,
-        expires_at: (now + Duration::hours(CAPTURE_HOURS)).timestamp(),
-    }
-}

@@ -1,0 +1,368 @@
+//! What the rules need from storage: one narrow trait per aggregate, with the outcomes they
+//! report. `store::Store` (DynamoDB) implements them; nothing here knows keys or the SDK.
+//!
+//! Every write that must be all-or-nothing is one method, so an implementation can make it one
+//! transaction; methods that answer `bool` report a condition that did not hold (an item gone,
+//! or taken by a parallel request), never an error.
+
+use crate::model::{Invite, Membership, OneTimeToken, Org, OrgRole, QueuedMail, RefreshRecord, Role, Session, User};
+use async_trait::async_trait;
+use base64ct::{Base64UrlUnpadded, Encoding};
+
+pub use crate::domain::store_error::StoreError;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+// Users ---------------------------------------------------------------------------------------
+
+/// What a create-user transaction did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CreateUserOutcome {
+    Created,
+    EmailTaken,
+    /// The caller asked to be the first admin, but someone else already is; nothing was written.
+    FirstAdminAlreadyClaimed,
+}
+
+/// Where a user listing resumes: after the user created at `created_at` with id `id` (the
+/// last of the previous page; the listing is newest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserCursor {
+    pub created_at: String,
+    pub id: i64,
+}
+
+impl UserCursor {
+    /// An opaque, URL-safe form of the cursor for `X-Next-Cursor`.
+    pub fn encode(&self) -> String {
+        let value = serde_json::json!({ "created_at": self.created_at, "id": self.id });
+        Base64UrlUnpadded::encode_string(value.to_string().as_bytes())
+    }
+
+    /// `None` for anything `encode` did not produce.
+    pub fn decode(text: &str) -> Option<UserCursor> {
+        let bytes = Base64UrlUnpadded::decode_vec(text).ok()?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+        let object = value.as_object()?;
+        if object.len() != 2 {
+            return None;
+        }
+        Some(UserCursor {
+            created_at: object.get("created_at")?.as_str()?.to_string(),
+            id: object.get("id")?.as_i64()?,
+        })
+    }
+}
+
+/// Named counters for new ids (`"user"`, `"org"`, `"membership"`, `"invite"`).
+#[async_trait]
+pub trait IdStore {
+    /// The next value of a named atomic counter, starting at 1.
+    async fn next_id(&self, counter: &str) -> StoreResult<i64>;
+}
+
+#[async_trait]
+pub trait UserStore {
+    /// Whether this instance already knows the first admin exists (spares a write).
+    fn first_admin_claimed(&self) -> bool;
+    /// Writes the user and keeps its email unique (and, when `claim_first_admin`, makes it the
+    /// one first admin); `verification` is the email-verification token and the queued mail
+    /// carrying it, written with the user.
+    async fn create_user(
+        &self,
+        user: &User,
+        claim_first_admin: bool,
+        verification: Option<(&OneTimeToken, &QueuedMail)>,
+    ) -> StoreResult<CreateUserOutcome>;
+    async fn user(&self, id: i64) -> StoreResult<Option<User>>;
+    async fn users(&self, ids: &[i64]) -> StoreResult<Vec<User>>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    /// As `user_by_email`, but an unknown email costs the same reads as a known one.
+    async fn user_by_email_padded(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn email_taken(&self, email: &str) -> StoreResult<bool>;
+    /// One page of users, newest first.
+    async fn list_users(&self, limit: i32, after: Option<UserCursor>) -> StoreResult<(Vec<User>, Option<UserCursor>)>;
+    /// The user as it is after the change; `None` if there is no such user.
+    async fn set_full_name(&self, id: i64, full_name: &str, now: &str) -> StoreResult<Option<User>>;
+    /// Deactivation also ends every token issued up to `now_ms`.
+    async fn set_active(&self, id: i64, active: bool, now: &str, now_ms: i64) -> StoreResult<Option<User>>;
+    async fn set_role(&self, id: i64, role: Role, now: &str) -> StoreResult<Option<User>>;
+    /// Removes the user and frees its email. `false` if the user was already gone.
+    async fn delete_user(&self, user: &User) -> StoreResult<bool>;
+}
+
+// Credentials: one-time tokens, lockout, revoked access tokens -----------------------------------
+
+/// Login failures for one lockout subject: how many in a row, and when the last one was.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FailureCount {
+    pub failures: i64,
+    pub last_failure_ms: i64,
+}
+
+impl FailureCount {
+    /// Failures older than the lockout period are forgotten (that also ends an expired lock).
+    pub fn is_stale(&self, now_ms: i64, lock_ms: i64) -> bool {
+        self.failures > 0 && now_ms >= self.last_failure_ms + lock_ms
+    }
+
+    pub fn is_locked(&self, attempts: i64) -> bool {
+        self.failures >= attempts
+    }
+}
+
+/// When a failure counted at `now_ms` may be forgotten by storage (epoch seconds, rounded up).
+pub fn failure_expiry(now_ms: i64, lock_ms: i64) -> i64 {
+    (now_ms + lock_ms) / 1000 + 1
+}
+
+#[async_trait]
+pub trait CredentialStore {
+    /// Stores a token, makes it the user's one live token of its purpose and queues the mail
+    /// that carries it, all or nothing. `false` if the user is gone.
+    async fn issue_token(&self, token: &OneTimeToken, mail: &QueuedMail) -> StoreResult<bool>;
+    /// Queues mail at the cost of an `issue_token` (for addresses with no account).
+    async fn queue_mail_like_a_token(&self, mail: &QueuedMail) -> StoreResult<()>;
+    async fn one_time_token(&self, hash: &str) -> StoreResult<Option<OneTimeToken>>;
+    /// Sets the password hash, ends earlier access tokens, clears the email's lockout and queues
+    /// `notice` (the password-changed mail), if the reset token is unexpired and still the live
+    /// one. Of parallel calls, one wins.
+    async fn consume_password_reset(
+        &self,
+        token: &OneTimeToken,
+        hashed_password: &str,
+        now: &str,
+        tokens_valid_after_ms: i64,
+        now_epoch: i64,
+        notice: &QueuedMail,
+    ) -> StoreResult<bool>;
+    /// Marks the user verified, if the verification token is unexpired and still the live one.
+    async fn consume_email_verification(&self, token: &OneTimeToken, now: &str, now_epoch: i64) -> StoreResult<bool>;
+    /// The failures counted for `lockout` and, when `email` is given, its account's id.
+    async fn failures_and_user_id(
+        &self,
+        lockout: &str,
+        email: Option<&str>,
+    ) -> StoreResult<(FailureCount, Option<i64>)>;
+    /// Counts one more failure unless the count already reached `limit` (`None` then), else
+    /// the new count. Parallel failures are all counted.
+    async fn add_failure(&self, lockout: &str, limit: i64, now_ms: i64, expires_at: i64) -> StoreResult<Option<i64>>;
+    /// Forgets the failures if they are still the ones that were read.
+    async fn clear_failures(&self, lockout: &str, seen: FailureCount) -> StoreResult<()>;
+    /// Marks an access token's `jti` revoked until the token would have expired anyway.
+    async fn revoke_token(&self, jti: &str, token_expires_at: i64) -> StoreResult<()>;
+}
+
+// Sessions ------------------------------------------------------------------------------------
+
+#[async_trait]
+pub trait SessionStore {
+    /// The session and its first refresh token, and, for a login, the user's `last_login`.
+    async fn create_session(
+        &self,
+        session: &Session,
+        first: &RefreshRecord,
+        last_login: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn refresh_record(&self, hash: &str) -> StoreResult<Option<RefreshRecord>>;
+    async fn user_and_session(&self, user_id: i64, session_id: &str) -> StoreResult<(Option<User>, Option<Session>)>;
+    /// The user behind an access token, whether its `jti` is revoked, and its session, together.
+    async fn token_context(
+        &self,
+        user_id: i64,
+        jti: &str,
+        session_id: &str,
+        now_epoch: i64,
+    ) -> StoreResult<(Option<User>, bool, Option<Session>)>;
+    /// Moves the family from generation `from` to `next`, with the new token; `false` if another
+    /// request moved it first or it was revoked.
+    async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> StoreResult<bool>;
+    async fn revoke_session(&self, user_id: i64, session_id: &str) -> StoreResult<()>;
+    /// Every session of a user, live or not.
+    async fn sessions_of(&self, user_id: i64) -> StoreResult<Vec<Session>>;
+}
+
+// Rate limits ---------------------------------------------------------------------------------
+
+/// The grant times (epoch ms) of a bucket's slots, by slot number.
+pub struct RateSlots {
+    pub granted_ms: Vec<(i64, i64)>,
+}
+
+#[async_trait]
+pub trait RateLimitStore {
+    async fn rate_slots(&self, bucket: &str) -> StoreResult<RateSlots>;
+    /// Takes `slot` for a grant at `now_ms` if it still holds what was read (`previous_ms`, or
+    /// nothing). `false` when another request took it first.
+    async fn claim_rate_slot(
+        &self,
+        bucket: &str,
+        slot: i64,
+        previous_ms: Option<i64>,
+        now_ms: i64,
+        expires_at: i64,
+    ) -> StoreResult<bool>;
+}
+
+// Orgs ----------------------------------------------------------------------------------------
+
+/// What one org holds.
+#[derive(Default)]
+pub struct OrgPartition {
+    pub org: Option<Org>,
+    pub members: Vec<Membership>,
+    pub invites: Vec<Invite>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AddMemberOutcome {
+    Added,
+    AlreadyMember,
+    UnknownUser,
+    OrgGone,
+    /// Another condition of the same write failed (an invite no longer pending, say).
+    ExtraConditionFailed,
+}
+
+/// What a change to one membership found.
+pub enum MemberChange {
+    Done(Option<Membership>),
+    NotFound,
+    IsOwner,
+}
+
+#[async_trait]
+pub trait OrgStore {
+    /// The org, its unique slug and the owner's membership, together. `false` if the slug is taken.
+    async fn create_org(&self, org: &Org, owner: &Membership) -> StoreResult<bool>;
+    async fn org_and_membership(&self, org_id: i64, user_id: i64) -> StoreResult<(Option<Org>, Option<Membership>)>;
+    async fn is_member(&self, org_id: i64, user_id: i64) -> StoreResult<bool>;
+    /// The org with its members and invites.
+    async fn org_partition(&self, org_id: i64) -> StoreResult<OrgPartition>;
+    /// The org with its slug, memberships, invites and invite tokens. `false` if there was none.
+    async fn delete_org(&self, org_id: i64) -> StoreResult<bool>;
+    async fn memberships_of(&self, user_id: i64) -> StoreResult<Vec<Membership>>;
+    /// The orgs of these ids that exist, by id.
+    async fn orgs(&self, ids: &[i64]) -> StoreResult<Vec<Org>>;
+    /// Every org, newest first.
+    async fn all_orgs(&self) -> StoreResult<Vec<Org>>;
+    async fn update_org(
+        &self,
+        org_id: i64,
+        name: Option<&str>,
+        description: Option<&str>,
+        now: &str,
+    ) -> StoreResult<Option<Org>>;
+    /// Adds a membership if the user exists, is not a member yet, and the org still exists.
+    async fn add_member(&self, membership: &Membership) -> StoreResult<AddMemberOutcome>;
+    /// Sets a member's role unless the member is the owner.
+    async fn set_member_role(&self, org_id: i64, user_id: i64, role: OrgRole) -> StoreResult<MemberChange>;
+    /// Removes a member unless the member is the owner.
+    async fn remove_member(&self, org_id: i64, user_id: i64) -> StoreResult<MemberChange>;
+    /// The owner becomes admin and `to` becomes owner, or nothing changes.
+    async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64) -> StoreResult<bool>;
+}
+
+// Invites -------------------------------------------------------------------------------------
+
+pub enum AcceptOutcome {
+    Accepted,
+    AlreadyMember,
+    NotPending,
+}
+
+#[async_trait]
+pub trait InviteStore {
+    /// A pending invite (one per email and org), its token and its mail. `false` if a live
+    /// pending invite for the email exists.
+    async fn create_pending_invite(&self, invite: &Invite, mail: &QueuedMail, now_epoch: i64) -> StoreResult<bool>;
+    /// An existing user joins at once; the invite is kept as accepted.
+    async fn create_accepted_invite(&self, invite: &Invite, membership: &Membership) -> StoreResult<AddMemberOutcome>;
+    async fn invite(&self, org_id: i64, invite_id: i64) -> StoreResult<Option<Invite>>;
+    async fn invite_by_token(&self, hash: &str) -> StoreResult<Option<Invite>>;
+    /// Marks a pending, unexpired invite accepted and adds the membership, once.
+    async fn accept_invite(
+        &self,
+        invite: &Invite,
+        membership: &Membership,
+        now_epoch: i64,
+    ) -> StoreResult<AcceptOutcome>;
+    /// Deletes a pending invite with its token. `false` if it was no longer pending.
+    async fn revoke_invite(&self, invite: &Invite, now_epoch: i64) -> StoreResult<bool>;
+    /// Pending invites for an email.
+    async fn pending_invites_for(&self, email: &str) -> StoreResult<Vec<Invite>>;
+}
+
+// Mail ----------------------------------------------------------------------------------------
+
+/// The mailer's side of the queue (the other side is the token-writing transactions above).
+#[async_trait]
+pub trait MailStore {
+    async fn mail(&self, id: &str) -> StoreResult<Option<QueuedMail>>;
+    /// Marks it sent, counting `attempts` more; without `keep_content` the sealed content goes.
+    async fn mail_sent(
+        &self,
+        id: &str,
+        attempts: i64,
+        sent_at: &str,
+        keep_content: bool,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Records a failure (unless it was sent meanwhile); `final_` drops the sealed content.
+    async fn mail_failed(&self, id: &str, attempts: i64, error: &str, final_: bool) -> StoreResult<()>;
+    /// Captured mail (`MAIL_TRANSPORT=capture`), newest first, optionally only that to `to`.
+    async fn captured_mail(&self, to: Option<&str>) -> StoreResult<Vec<QueuedMail>>;
+}
+
+/// Everything the domain needs from storage; `App::store` is one of these.
+pub trait Ports:
+    IdStore + UserStore + CredentialStore + SessionStore + RateLimitStore + OrgStore + InviteStore + MailStore + Send + Sync
+{
+}
+
+impl<T> Ports for T where
+    T: IdStore
+        + UserStore
+        + CredentialStore
+        + SessionStore
+        + RateLimitStore
+        + OrgStore
+        + InviteStore
+        + MailStore
+        + Send
+        + Sync
+{
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_survives_its_encoding_and_nothing_else_decodes() {
+        let cursor = UserCursor {
+            created_at: "2024-01-02T03:04:05.000000Z".into(),
+            id: 42,
+        };
+        assert_eq!(UserCursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(UserCursor::decode("garbage"), None);
+        let extra = Base64UrlUnpadded::encode_string(br#"{"created_at":"x","id":1,"more":2}"#);
+        assert_eq!(UserCursor::decode(&extra), None);
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_the_lock_period_and_lock_at_the_limit() {
+        let seen = FailureCount {
+            failures: 5,
+            last_failure_ms: 1_000,
+        };
+        assert!(!seen.is_stale(60_999, 60_000));
+        assert!(seen.is_stale(61_000, 60_000));
+        assert!(
+            !FailureCount::default().is_stale(i64::MAX / 2, 60_000),
+            "nothing to forget"
+        );
+        assert!(seen.is_locked(5) && !seen.is_locked(6));
+        assert_eq!(failure_expiry(1_500, 60_000), 62);
+    }
+}

@@ -1,0 +1,116 @@
+//! The one set of transaction builders: every `TransactWriteItem` the store writes is made here
+//! (or from a `Put` / `Update` / `Delete` / `ConditionCheck` with its own condition via `write`).
+
+use super::keys::{Item, PARTITION_KEY};
+use super::Store;
+use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder, UpdateBuilder};
+use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
+
+/// One write of a transaction.
+pub(crate) fn write(op: impl Into<WriteOp>) -> TransactWriteItem {
+    match op.into() {
+        WriteOp::Put(p) => TransactWriteItem::builder().put(p).build(),
+        WriteOp::Delete(d) => TransactWriteItem::builder().delete(d).build(),
+        WriteOp::Update(u) => TransactWriteItem::builder().update(u).build(),
+        WriteOp::Check(c) => TransactWriteItem::builder().condition_check(c).build(),
+    }
+}
+
+pub(crate) enum WriteOp {
+    Put(Put),
+    Delete(Delete),
+    Update(Update),
+    Check(ConditionCheck),
+}
+
+impl From<Put> for WriteOp {
+    fn from(p: Put) -> Self {
+        WriteOp::Put(p)
+    }
+}
+impl From<Delete> for WriteOp {
+    fn from(d: Delete) -> Self {
+        WriteOp::Delete(d)
+    }
+}
+impl From<Update> for WriteOp {
+    fn from(u: Update) -> Self {
+        WriteOp::Update(u)
+    }
+}
+impl From<ConditionCheck> for WriteOp {
+    fn from(c: ConditionCheck) -> Self {
+        WriteOp::Check(c)
+    }
+}
+
+impl Store {
+    /// A put of `item` into this table, to add a condition to.
+    pub(crate) fn put_of(&self, item: Item) -> PutBuilder {
+        Put::builder().table_name(&self.table).set_item(Some(item))
+    }
+
+    /// An update of the item at `key`, to add expressions to.
+    pub(crate) fn update_of(&self, key: Item) -> UpdateBuilder {
+        Update::builder().table_name(&self.table).set_key(Some(key))
+    }
+
+    /// A delete of the item at `key`, to add a condition to.
+    pub(crate) fn delete_of(&self, key: Item) -> DeleteBuilder {
+        Delete::builder().table_name(&self.table).set_key(Some(key))
+    }
+
+    /// Writes `item`, whatever was there.
+    pub(crate) fn put(&self, item: Item) -> TransactWriteItem {
+        write(self.put_of(item).build().expect("put has table and item"))
+    }
+
+    /// Writes `item` if nothing has its key yet.
+    pub(crate) fn put_new(&self, item: Item) -> TransactWriteItem {
+        write(
+            self.put_of(item)
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .build()
+                .expect("put has table and item"),
+        )
+    }
+
+    /// Deletes the item at `key`, if there is one.
+    pub(crate) fn delete(&self, key: Item) -> TransactWriteItem {
+        write(self.delete_of(key).build().expect("delete has table and key"))
+    }
+
+    /// Deletes the item at `key`; fails the transaction if there is none.
+    pub(crate) fn delete_existing(&self, key: Item) -> TransactWriteItem {
+        write(
+            self.delete_of(key)
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .build()
+                .expect("delete has table and key"),
+        )
+    }
+
+    /// Fails the transaction unless an item has `key`.
+    pub(crate) fn exists(&self, key: Item) -> TransactWriteItem {
+        self.check(key, "attribute_exists(#pk)")
+    }
+
+    /// Fails the transaction if an item has `key`.
+    pub(crate) fn absent(&self, key: Item) -> TransactWriteItem {
+        self.check(key, "attribute_not_exists(#pk)")
+    }
+
+    fn check(&self, key: Item, condition: &str) -> TransactWriteItem {
+        write(
+            ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .condition_expression(condition)
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .build()
+                .expect("condition check has its fields"),
+        )
+    }
+}
