@@ -40,9 +40,11 @@ ENV ?= dev
 deploy:
 	@ENV=$(ENV) bash infra/sam.sh deploy
 
-# Rewrites the committed openapi.json from the code (a test fails while they differ).
+# Rewrites the committed openapi.json from the code (a test fails while they differ). Written to a
+# temporary file first, so a failed build leaves openapi.json as it was.
 openapi:
-	cargo run -q --bin gatehouse -- openapi > openapi.json
+	cargo run -q --bin gatehouse -- openapi > openapi.json.tmp || { rm -f openapi.json.tmp; exit 1; }
+	mv openapi.json.tmp openapi.json
 
 # Latency, throughput, floors and DynamoDB calls per request of the local stack (release build).
 # Not part of `make test`; it asserts nothing. BENCHMARKS.md records a run.

@@ -2,7 +2,7 @@
 
 cargo-lambda's local emulator answers a text-typed (e.g. JSON) body that is not valid UTF-8 with
 its own 500, before any function runs. API Gateway instead base64-encodes such a body, and the
-functions answer it with a 422 (tested in shared/tests/auth_api.rs). So that the fuzz run tests
+functions answer it with a 422 (tested in shared/tests/api/auth_api.rs). So that the fuzz run tests
 the functions rather than the emulator, such bytes are sent as their UTF-8 replacement text, which
 is still not valid JSON.
 """

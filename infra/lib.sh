@@ -121,13 +121,14 @@ wait_for_port() { # port, seconds, what
   die "$what did not start listening on port $port within ${seconds}s"
 }
 
-# start_dynamodb PORT PIDFILE [DATA_DIR]: in memory unless DATA_DIR is given.
+# start_dynamodb PORT PIDFILE [DATA_DIR]: in memory unless DATA_DIR is given. Java runs in
+# .local/dynamodb, where DynamoDB Local writes its dynamodb-local-metadata.json.
 start_dynamodb() {
   local port="$1" pidfile="$2" data="${3:-}" storage=(-inMemory)
-  if [ -n "$data" ]; then mkdir -p "$data"; storage=(-dbPath "$data"); fi
-  java -XX:TieredStopAtLevel=1 -Xmx512m -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
+  if [ -n "$data" ]; then mkdir -p "$data"; storage=(-dbPath "$(cd "$data" && pwd)"); fi
+  (cd "$DDB_DIR" && exec java -XX:TieredStopAtLevel=1 -Xmx512m -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
     -jar "$DDB_DIR/DynamoDBLocal.jar" "${storage[@]}" -sharedDb -disableTelemetry -port "$port" \
-    >"$LOCAL/dynamodb-$port.log" 2>&1 &
+    >"$LOCAL/dynamodb-$port.log" 2>&1) &
   echo $! >"$pidfile"
   wait_for_port "$port" 30 "DynamoDB Local"
 }

@@ -12,6 +12,8 @@ ensure_moto
 cd "$ROOT"
 log "cargo fmt --check"
 cargo fmt --all -- --check
+log "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets -q -- -D warnings
 log "validating template.yaml (cfn-lint, sam validate --lint)"
 bash "$ROOT/infra/sam.sh" validate
 log "building"

@@ -47,8 +47,9 @@ pub struct Settings {
     pub cookie_prefix: String,
 }
 
-/// Every environment variable `Settings` reads. `.env.example` and the template's parameters
-/// name the same set (a test compares them), less the local endpoints.
+/// Every environment variable `Settings::from_lookup` reads (a unit test below holds it to that).
+/// `.env.example` and `template.yaml` list the same set, with the exceptions named in
+/// `shared/tests/api/deployment.rs`.
 pub const SETTING_NAMES: &[&str] = &[
     "APP_ENV",
     "TABLE_NAME",
@@ -90,10 +91,6 @@ pub const SETTING_NAMES: &[&str] = &[
     "SMTP_USERNAME",
     "SMTP_PASSWORD",
 ];
-
-/// The endpoints of local stand-ins (DynamoDB Local, moto): unset on AWS, so not template
-/// parameters.
-pub const LOCAL_ONLY_SETTINGS: &[&str] = &["DYNAMODB_ENDPOINT", "SES_ENDPOINT"];
 
 /// Mail: the transport, the sender, and the links messages carry.
 #[derive(Debug)]
@@ -467,6 +464,28 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("MAIL_RESET_URL"), "{err}");
+    }
+
+    #[test]
+    fn setting_names_are_exactly_what_from_lookup_reads() {
+        let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+        // The two required settings given, so no early return skips the names after them.
+        let s = Settings::from_lookup(|key| {
+            asked.borrow_mut().insert(key.to_string());
+            match key {
+                "TABLE_NAME" => Some("t".to_string()),
+                "SECRET_KEY" => Some(STRONG.to_string()),
+                _ => None,
+            }
+        });
+        assert!(s.is_ok(), "{s:?}");
+        let listed: std::collections::BTreeSet<String> = SETTING_NAMES.iter().map(|n| n.to_string()).collect();
+        assert_eq!(listed.len(), SETTING_NAMES.len(), "SETTING_NAMES has a duplicate");
+        assert_eq!(
+            *asked.borrow(),
+            listed,
+            "SETTING_NAMES differs from the names from_lookup reads"
+        );
     }
 
     #[test]

@@ -55,10 +55,8 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
             .filter(|(slot, _)| *slot < limit.max)
             .collect();
         let Some((slot, previous)) = free_slot(&taken, limit.max, now_ms - window_ms) else {
-            let oldest = taken.values().min().copied().unwrap_or(now_ms);
-            let wait_ms = (oldest + window_ms - now_ms).max(1);
             return Err(AppError::TooManyRequests {
-                retry_after_seconds: (wait_ms + 999) / 1000,
+                retry_after_seconds: retry_after_seconds(&taken, window_ms, now_ms),
             });
         };
         let expires_at = (now_ms + window_ms) / 1000 + 1;
@@ -71,6 +69,13 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
         }
     }
     Err(AppError::TooManyRequests { retry_after_seconds: 1 })
+}
+
+/// Whole seconds until the oldest grant leaves the window (at least 1).
+fn retry_after_seconds(taken: &HashMap<i64, i64>, window_ms: i64, now_ms: i64) -> i64 {
+    let oldest = taken.values().min().copied().unwrap_or(now_ms);
+    let wait_ms = (oldest + window_ms - now_ms).max(1);
+    (wait_ms + 999) / 1000
 }
 
 fn random_below(n: i64) -> i64 {
@@ -105,7 +110,7 @@ fn free_slot(taken: &HashMap<i64, i64>, max: i64, cutoff: i64) -> Option<(i64, O
 
 #[cfg(test)]
 mod tests {
-    use super::free_slot;
+    use super::{free_slot, retry_after_seconds};
     use std::collections::HashMap;
 
     #[test]
@@ -126,5 +131,14 @@ mod tests {
             Some((999, None)),
             "the one unused slot"
         );
+    }
+
+    #[test]
+    fn retry_after_counts_whole_seconds_until_the_oldest_grant_leaves() {
+        let taken: HashMap<i64, i64> = HashMap::from([(0, 10_000), (1, 40_000)]);
+        assert_eq!(retry_after_seconds(&taken, 60_000, 10_001), 60, "59.999 s round up");
+        assert_eq!(retry_after_seconds(&taken, 60_000, 69_000), 1);
+        assert_eq!(retry_after_seconds(&taken, 60_000, 70_000), 1, "never 0");
+        assert_eq!(retry_after_seconds(&HashMap::new(), 60_000, 5), 60);
     }
 }

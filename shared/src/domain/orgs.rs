@@ -356,3 +356,28 @@ pub async fn remove_member(app: &App, caller: &Caller, org_id: i64, user_id: i64
         .emit(app.clock.now());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::grantable_role;
+    use crate::error::AppError;
+    use crate::model::OrgRole;
+
+    #[test]
+    fn roles_are_granted_up_to_the_granters_rank_and_owner_never() {
+        assert_eq!(grantable_role("member", OrgRole::Admin).unwrap(), OrgRole::Member);
+        assert_eq!(grantable_role("admin", OrgRole::Admin).unwrap(), OrgRole::Admin);
+        assert_eq!(grantable_role("admin", OrgRole::Owner).unwrap(), OrgRole::Admin);
+        assert!(matches!(
+            grantable_role("admin", OrgRole::Member),
+            Err(AppError::Forbidden(_))
+        ));
+        for granter in [OrgRole::Member, OrgRole::Admin, OrgRole::Owner] {
+            assert!(matches!(grantable_role("owner", granter), Err(AppError::BadRequest(_))));
+        }
+        assert!(matches!(
+            grantable_role("boss", OrgRole::Owner),
+            Err(AppError::BadRequest(_))
+        ));
+    }
+}

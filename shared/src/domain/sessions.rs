@@ -100,7 +100,14 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
     }
     let grace_ms = app.settings.refresh_reuse_grace_seconds * 1000;
     for _ in 0..3 {
-        if record.generation == session.generation {
+        let verdict = judge_presented(
+            record.generation,
+            session.generation,
+            session.rotated_at_ms,
+            now.timestamp_millis(),
+            grace_ms,
+        );
+        if verdict == Presented::Current {
             let mut next = session.clone();
             next.generation += 1;
             next.rotated_at_ms = now.timestamp_millis();
@@ -124,9 +131,7 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
             }
             continue;
         }
-        let within_grace =
-            record.generation + 1 == session.generation && now.timestamp_millis() - session.rotated_at_ms <= grace_ms;
-        if within_grace {
+        if verdict == Presented::PreviousWithinGrace {
             return Ok(pair(app, user, &session, now));
         }
         break;
@@ -137,6 +142,28 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
         .target("session", session.id.clone())
         .emit(now);
     Err(invalid())
+}
+
+/// What a presented refresh token is, against its family as it is now.
+#[derive(Debug, PartialEq)]
+enum Presented {
+    /// The family's current token: rotate.
+    Current,
+    /// The one before, replayed within the grace window (two tabs refreshing at once): hand
+    /// back the current pair.
+    PreviousWithinGrace,
+    /// Anything older, or the previous one after the grace window: reuse, so the family ends.
+    Reused,
+}
+
+fn judge_presented(presented: i64, current: i64, rotated_at_ms: i64, now_ms: i64, grace_ms: i64) -> Presented {
+    if presented == current {
+        Presented::Current
+    } else if presented + 1 == current && now_ms - rotated_at_ms <= grace_ms {
+        Presented::PreviousWithinGrace
+    } else {
+        Presented::Reused
+    }
 }
 
 fn view(session: &Session, current: Option<&str>) -> SessionView {
@@ -205,4 +232,33 @@ pub async fn revoke_all(app: &App, actor: i64, user_id: i64, keep: Option<&str>)
         .detail(format!("revoked {count} sessions"))
         .emit(now);
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{judge_presented, Presented};
+
+    #[test]
+    fn the_current_token_rotates_the_previous_one_gets_a_grace_window_older_ones_are_reuse() {
+        assert_eq!(judge_presented(4, 4, 0, 1_000_000, 30_000), Presented::Current);
+        assert_eq!(
+            judge_presented(3, 4, 1_000, 31_000, 30_000),
+            Presented::PreviousWithinGrace
+        );
+        assert_eq!(
+            judge_presented(3, 4, 1_000, 31_001, 30_000),
+            Presented::Reused,
+            "grace over"
+        );
+        assert_eq!(
+            judge_presented(2, 4, 1_000, 1_001, 30_000),
+            Presented::Reused,
+            "two behind"
+        );
+        assert_eq!(
+            judge_presented(5, 4, 1_000, 1_001, 30_000),
+            Presented::Reused,
+            "from the future"
+        );
+    }
 }

@@ -1,7 +1,6 @@
 //! The auth function's handlers against DynamoDB Local: register, token, me, logout.
 
-mod support;
-
+use crate::support::{Call, TestApp, PASSWORD, SECRET};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
@@ -9,7 +8,6 @@ use lambda_http::http::Method;
 use lambda_http::Body;
 use serde_json::{json, Value};
 use shared::store::{ItemKind, TTL_ATTRIBUTE};
-use support::{Call, TestApp, PASSWORD, SECRET};
 
 const REGISTER: &str = "/api/v1/auth/register";
 const TOKEN: &str = "/api/v1/auth/token";

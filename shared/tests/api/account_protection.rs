@@ -1,13 +1,11 @@
 //! Password reset, email verification, the outbox, rate limits, lockout and the audit trail,
 //! against DynamoDB Local with an injectable clock.
 
-mod support;
-
+use crate::support::{AuditCapture, Call, TestApp, PASSWORD};
 use chrono::Duration;
 use lambda_http::http::Method;
 use serde_json::{json, Value};
 use shared::store::ItemKind;
-use support::{AuditCapture, Call, TestApp, PASSWORD};
 
 const RESET_REQUEST: &str = "/api/v1/auth/password-reset/request";
 const RESET_CONFIRM: &str = "/api/v1/auth/password-reset/confirm";

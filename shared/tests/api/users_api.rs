@@ -1,11 +1,9 @@
 //! Global roles and admin user management (`functions/users`), and the seed commands.
 
-mod support;
-
+use crate::support::{AuditCapture, TestApp, PASSWORD};
 use lambda_http::http::Method;
 use serde_json::json;
 use shared::model::Role;
-use support::{AuditCapture, TestApp, PASSWORD};
 
 /// An app with an admin (id 1, the first user), a moderator (2), a user (3) and a target (4).
 struct Cast {

@@ -1,14 +1,12 @@
 //! Sessions: refresh-token rotation, grace-window reuse, reuse detection, cookies, and the
 //! session routes, against DynamoDB Local with an injectable clock.
 
-mod support;
-
+use crate::support::{AuditCapture, Call, Reply, TestApp, PASSWORD};
 use chrono::Duration;
 use lambda_http::http::Method;
 use lambda_http::Body;
 use serde_json::{json, Value};
 use shared::model::Role;
-use support::{AuditCapture, Call, Reply, TestApp, PASSWORD};
 
 const REFRESH: &str = "/api/v1/auth/refresh";
 const ME: &str = "/api/v1/auth/me";

@@ -1,8 +1,6 @@
 //! Drives the handlers like API Gateway would, against DynamoDB Local, with a fresh table per
 //! test so that tests run in parallel.
 
-#![allow(dead_code)] // each test binary uses its own subset
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::{Method, Request};
 use lambda_http::Body;

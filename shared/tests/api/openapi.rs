@@ -23,7 +23,7 @@ fn the_committed_document_is_the_generated_one() {
         "{}\n",
         serde_json::to_string_pretty(&shared::openapi::document()).unwrap()
     );
-    let committed = include_str!("../../openapi.json");
+    let committed = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.json"));
     assert!(
         committed == generated,
         "openapi.json is out of date: run `make openapi` and commit it"

@@ -1,13 +1,11 @@
 //! Organizations (`functions/orgs`) and invites against DynamoDB Local: the authorization
 //! matrix, the rules the system we replace got wrong, concurrency, and clean deletion.
 
-mod support;
-
+use crate::support::{AuditCapture, Call, TestApp, PASSWORD};
 use lambda_http::http::Method;
 use serde_json::{json, Value};
 use shared::model::Role;
 use shared::store::ItemKind;
-use support::{AuditCapture, Call, TestApp, PASSWORD};
 
 /// What an org's partition holds.
 const ORG_PARTITION: [ItemKind; 4] = [
