@@ -5,6 +5,8 @@
 mod account_protection;
 mod auth_api;
 mod deployment;
+#[cfg(feature = "mailer")]
+mod mail;
 mod openapi;
 mod orgs_api;
 mod sessions_api;
