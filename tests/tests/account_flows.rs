@@ -1,7 +1,8 @@
-//! The seed doc's §2–§5 over HTTP, sent as its curl lines send them, with the outbox (read by
-//! `gatehouse auth outbox`) in place of the database query.
+//! The seed doc's §2–§5 over HTTP, sent as its curl lines send them, with the link in the mail
+//! (read back from maildev, as a new user would open it in the inbox) in place of the database
+//! query.
 
-use blackbox::{token_from_outbox, unique_email, Api};
+use blackbox::{token_from_mail, unique_email, Api};
 use serde_json::json;
 
 #[test]
@@ -22,7 +23,7 @@ fn password_reset_flow() {
             json!({ "detail": "If an account exists, a reset token has been created" })
         )
     );
-    let token = token_from_outbox(&email, "Reset your password");
+    let token = token_from_mail(&email, "Reset your password", "reset");
     let confirm = format!(r#"{{"token": "{token}", "new_password": "NewSecret5678!"}}"#);
     let confirmed = api.post_json("/api/v1/auth/password-reset/confirm", &confirm);
     assert_eq!(
@@ -51,7 +52,7 @@ fn email_verification_flow() {
     let registered = api.post_json("/api/v1/auth/register", &body);
     assert_eq!(registered.body["is_verified"], false);
 
-    let token = token_from_outbox(&email, "Verify your email address");
+    let token = token_from_mail(&email, "Verify your email address", "verify");
     let verified = api.post_json("/api/v1/auth/verify-email", &format!(r#"{{"token": "{token}"}}"#));
     assert_eq!(
         (verified.status, verified.body),
