@@ -438,3 +438,29 @@ fn the_mailer_reads_inserted_mail_items_from_the_stream_and_may_send_as_one_iden
         }
     }
 }
+
+#[test]
+fn only_the_mailer_links_the_mail_transports() {
+    let manifests = [
+        ("auth", include_str!("../../../functions/auth/Cargo.toml")),
+        ("users", include_str!("../../../functions/users/Cargo.toml")),
+        ("orgs", include_str!("../../../functions/orgs/Cargo.toml")),
+        ("seed", include_str!("../../../functions/seed/Cargo.toml")),
+        ("mailer", include_str!("../../../functions/mailer/Cargo.toml")),
+    ];
+    for (function, manifest) in manifests {
+        let manifest: toml::Value = toml::from_str(manifest).unwrap();
+        let features = manifest["dependencies"]["shared"]
+            .get("features")
+            .and_then(|f| f.as_array())
+            .map(|f| f.iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let links_mail = features.iter().any(|f| f == "mailer");
+        assert_eq!(links_mail, function == "mailer", "{function}: shared features {features:?}");
+        let dependencies = format!("{:?}", manifest["dependencies"]);
+        assert!(
+            !dependencies.contains("lettre") && !dependencies.contains("sesv2"),
+            "{function} depends on a mail client directly"
+        );
+    }
+}
