@@ -283,11 +283,7 @@ async fn calls_per_request(app: &App, http: &Client, admin: &str, details_org: i
             _ => lambda_http::Body::Empty,
         };
         let before = app.db.calls();
-        let response = if call.path.starts_with("/api/v1/orgs") {
-            shared::http::orgs::handle(app, request.body(body).unwrap()).await
-        } else {
-            shared::http::auth::handle(app, request.body(body).unwrap()).await
-        };
+        let response = shared::http::functions::handle(app, request.body(body).unwrap()).await;
         assert!(response.status().is_success(), "{name}: {:?}", response.body());
         counts.push((name, app.db.calls() - before));
     }

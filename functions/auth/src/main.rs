@@ -1,11 +1,7 @@
-use lambda_http::{run, service_fn, Error, Request};
+//! The `auth` function: its axum router (`shared::http::auth`) under the Lambda runtime.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), lambda_http::Error> {
     let app = shared::runtime::start(true).await;
-    run(service_fn(|req: Request| {
-        let app = &app;
-        async move { Ok::<_, Error>(shared::http::auth::handle(app, req).await) }
-    }))
-    .await
+    lambda_http::run(shared::http::functions::auth_router(app)).await
 }

@@ -1,11 +1,7 @@
-use lambda_http::{run, service_fn, Error, Request};
+//! The `users` function: its axum router (`shared::http::users`) under the Lambda runtime.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> Result<(), lambda_http::Error> {
     let app = shared::runtime::start(true).await;
-    run(service_fn(|req: Request| {
-        let app = &app;
-        async move { Ok::<_, Error>(shared::http::users::handle(app, req).await) }
-    }))
-    .await
+    lambda_http::run(shared::http::functions::users_router(app)).await
 }

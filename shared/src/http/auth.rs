@@ -1,107 +1,131 @@
-//! The `auth` function: register, token, me, logout, password reset, email verification.
+//! The `auth` function: register, token, me, logout, password reset, email verification,
+//! sessions, accepting invites, and the OpenAPI document.
 
-use super::{
-    caller, client_address, cookies, error_response, form_fields, json_object, json_response, no_content, not_found,
-    origin, source_ip, Fields, Matched, Router,
-};
+use super::extract::{Form, Limited, RateLimited};
+use super::route::Input;
+use super::{cookies, json_response, no_content, Fields, FromFields, Json, OptionalJson, Path, Route};
 use crate::domain::auth;
 use crate::domain::invites;
-use crate::domain::limits::{self, Route};
+use crate::domain::limits;
 use crate::domain::recovery::{self, Resend};
 use crate::domain::sessions;
 use crate::domain::users;
 use crate::error::{AppError, FieldError};
-use crate::model::{Email, FullName, Password, Registration, TokenPair, UserView};
+use crate::model::{Caller, Email, FullName, Origin, Password, Registration, TokenPair, UserView};
 use crate::App;
-use lambda_http::http::{header, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use secrecy::SecretString;
 use serde_json::json;
-use std::sync::LazyLock;
 
-#[derive(Clone, Copy)]
-pub enum AuthRoute {
-    Register,
-    Token,
-    Me,
-    Logout,
-    PasswordResetRequest,
-    PasswordResetConfirm,
-    VerifyEmail,
-    ResendVerification,
-    AcceptInvite,
-    Refresh,
-    ListSessions,
-    RevokeOtherSessions,
-    RevokeSession,
-    OpenApi,
-}
-
-pub static ROUTER: LazyLock<Router<AuthRoute>> = LazyLock::new(|| {
-    Router::new(vec![
-        (Method::POST, "/api/v1/auth/register", AuthRoute::Register),
-        (Method::POST, "/api/v1/auth/token", AuthRoute::Token),
-        (Method::GET, "/api/v1/auth/me", AuthRoute::Me),
-        (Method::POST, "/api/v1/auth/logout", AuthRoute::Logout),
-        (
-            Method::POST,
-            "/api/v1/auth/password-reset/request",
-            AuthRoute::PasswordResetRequest,
-        ),
-        (
-            Method::POST,
-            "/api/v1/auth/password-reset/confirm",
-            AuthRoute::PasswordResetConfirm,
-        ),
-        (Method::POST, "/api/v1/auth/verify-email", AuthRoute::VerifyEmail),
-        (
-            Method::POST,
-            "/api/v1/auth/resend-verification",
-            AuthRoute::ResendVerification,
-        ),
-        (Method::POST, "/api/v1/auth/accept-invite", AuthRoute::AcceptInvite),
-        (Method::POST, "/api/v1/auth/refresh", AuthRoute::Refresh),
-        (Method::GET, "/api/v1/auth/sessions", AuthRoute::ListSessions),
-        (Method::DELETE, "/api/v1/auth/sessions", AuthRoute::RevokeOtherSessions),
-        (
-            Method::DELETE,
+/// Every route of the function, once: the router, the OpenAPI document and the deployment
+/// tests read this table.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post("/api/v1/auth/register", register, "Register (and sign in)")
+            .input(Input::Json("UserCreate"))
+            .ok(200, "UserResponse")
+            .errors(&[400, 403, 413, 422, 429]),
+        Route::post("/api/v1/auth/token", token, "OAuth2 password or refresh-token grant")
+            .input(Input::TokenForm)
+            .ok(200, "TokenResponse")
+            .errors(&[401, 403, 413, 422, 429]),
+        Route::post("/api/v1/auth/refresh", refresh, "Rotate the refresh token")
+            .input(Input::OptionalJson("RefreshRequest"))
+            .ok(200, "TokenResponse")
+            .errors(&[401, 413, 422]),
+        Route::get("/api/v1/auth/me", me, "The caller")
+            .auth()
+            .ok(200, "UserResponse")
+            .errors(&[401]),
+        Route::post("/api/v1/auth/logout", logout, "Revoke this token and its session")
+            .auth()
+            .ok(200, "Detail")
+            .errors(&[401]),
+        Route::get("/api/v1/auth/sessions", list_sessions, "The caller's live sessions")
+            .auth()
+            .ok(200, "SessionList")
+            .errors(&[401]),
+        Route::delete(
+            "/api/v1/auth/sessions",
+            revoke_other_sessions,
+            "End every session but the current one",
+        )
+        .auth()
+        .ok(200, "Revoked")
+        .errors(&[401]),
+        Route::delete(
             "/api/v1/auth/sessions/{session_id}",
-            AuthRoute::RevokeSession,
-        ),
-        (Method::GET, "/api/v1/openapi.json", AuthRoute::OpenApi),
-    ])
-});
-
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = match ROUTER.find(req.method(), req.uri().path()) {
-        Matched::Found { route, params } => match route {
-            AuthRoute::Register => register(app, &req).await,
-            AuthRoute::Token => token(app, &req).await,
-            AuthRoute::Me => me(app, &req).await,
-            AuthRoute::Logout => logout(app, &req).await,
-            AuthRoute::PasswordResetRequest => password_reset_request(app, &req).await,
-            AuthRoute::PasswordResetConfirm => password_reset_confirm(app, &req).await,
-            AuthRoute::VerifyEmail => verify_email(app, &req).await,
-            AuthRoute::ResendVerification => resend_verification(app, &req).await,
-            AuthRoute::AcceptInvite => accept_invite(app, &req).await,
-            AuthRoute::Refresh => refresh(app, &req).await,
-            AuthRoute::ListSessions => list_sessions(app, &req).await,
-            AuthRoute::RevokeOtherSessions => revoke_other_sessions(app, &req).await,
-            AuthRoute::OpenApi => Ok(json_response(StatusCode::OK, &crate::openapi::document())),
-            AuthRoute::RevokeSession => {
-                let session_id = params.first().map(|(_, v)| *v).unwrap_or_default();
-                revoke_session(app, &req, session_id).await
-            }
-        },
-        Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
-        Matched::NotFound => Ok(not_found()),
-    };
-    result.unwrap_or_else(|e| error_response(&e))
+            revoke_session,
+            "End one of the caller's sessions",
+        )
+        .auth()
+        .params(&[("session_id", "path", "string", true)])
+        .no_content()
+        .errors(&[401, 404]),
+        Route::post(
+            "/api/v1/auth/password-reset/request",
+            password_reset_request,
+            "Mail a password-reset token (same answer for every address)",
+        )
+        .input(Input::Json("PasswordResetRequest"))
+        .ok(200, "Detail")
+        .errors(&[413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/password-reset/confirm",
+            password_reset_confirm,
+            "Set a new password with a reset token",
+        )
+        .input(Input::Json("PasswordResetConfirm"))
+        .ok(200, "Detail")
+        .errors(&[400, 413, 422]),
+        Route::post(
+            "/api/v1/auth/verify-email",
+            verify_email,
+            "Verify the email address with its token",
+        )
+        .input(Input::Json("TokenBody"))
+        .ok(200, "Detail")
+        .errors(&[400, 413, 422]),
+        Route::post(
+            "/api/v1/auth/resend-verification",
+            resend_verification,
+            "Mail a new verification token",
+        )
+        .auth()
+        .ok(200, "ResendResponse")
+        .errors(&[401, 429]),
+        Route::post(
+            "/api/v1/auth/accept-invite",
+            accept_invite,
+            "Join an organization with an invite token",
+        )
+        .auth()
+        .input(Input::Json("TokenBody"))
+        .ok(200, "InviteResponse")
+        .errors(&[400, 401, 409, 413, 422]),
+    ]
 }
 
-/// Counts the request against the route's limit for this client; 429 once it is used up.
-async fn rate_limit(app: &App, req: &Request, route: Route) -> Result<(), AppError> {
-    limits::check(app, route, &client_address(req, app.settings.trust_proxy_headers)).await
+pub struct LoginLimit;
+impl Limited for LoginLimit {
+    const ROUTE: limits::Route = limits::Route::Login;
+}
+
+pub struct RegisterLimit;
+impl Limited for RegisterLimit {
+    const ROUTE: limits::Route = limits::Route::Register;
+}
+
+pub struct ResetLimit;
+impl Limited for ResetLimit {
+    const ROUTE: limits::Route = limits::Route::PasswordResetRequest;
+}
+
+pub struct ResendLimit;
+impl Limited for ResendLimit {
+    const ROUTE: limits::Route = limits::Route::ResendVerification;
 }
 
 pub(super) fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
@@ -126,73 +150,96 @@ fn new_password_field(fields: &mut Fields, name: &str) -> Option<Password> {
         .ok()
 }
 
-fn detail_ok(message: &str) -> Result<Response<Body>, AppError> {
-    Ok(json_response(StatusCode::OK, &json!({ "detail": message })))
+fn detail_ok(message: &str) -> Response {
+    json_response(StatusCode::OK, &json!({ "detail": message }))
 }
 
 /// A `UserCreate` body (`email`, `password`, optional `full_name`), parsed and policy-checked.
-pub(super) fn registration(req: &Request) -> Result<Registration, AppError> {
-    let mut fields = json_object(req)?;
-    let email = email_field(&mut fields, "email");
-    let new_password = new_password_field(&mut fields, "password");
+pub(super) fn registration(fields: &mut Fields) -> Option<Registration> {
+    let email = email_field(fields, "email");
+    let new_password = new_password_field(fields, "password");
     let full_name = fields.optional_str("full_name").and_then(|raw| {
         FullName::parse(&raw, &["body", "full_name"])
             .map_err(|problem| fields.reject(problem))
             .ok()
             .flatten()
     });
-    fields.finish()?;
-    let (Some(email), Some(password)) = (email, new_password) else {
-        unreachable!("finish() reports missing fields");
-    };
-    Ok(Registration {
+    let (email, password) = email.zip(new_password)?;
+    Some(Registration {
         email,
         password,
         full_name,
     })
 }
 
-async fn register(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    rate_limit(app, req, Route::Register).await?;
-    let user = users::register(app, registration(req)?).await?;
+impl FromFields for Registration {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        registration(fields)
+    }
+}
+
+async fn register(
+    State(app): State<App>,
+    _: RateLimited<RegisterLimit>,
+    origin: Origin,
+    Json(registration): Json<Registration>,
+) -> Result<Response, AppError> {
+    let user = users::register(&app, registration).await?;
     let mut response = json_response(StatusCode::OK, &UserView::from(&user));
-    let pair = sessions::start(app, user, "registration", &origin(req)).await?;
-    cookies::set_session(app, &mut response, &pair);
+    let pair = sessions::start(&app, user, "registration", &origin).await?;
+    cookies::set_session(&app, &mut response, &pair);
     Ok(response)
 }
 
-async fn token(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    rate_limit(app, req, Route::Login).await?;
-    let mut fields = form_fields(req)?;
-    let grant = fields.optional_str("grant_type");
-    if grant.as_deref() == Some("refresh_token") {
-        let presented = fields.required_str("refresh_token");
-        fields.finish()?;
-        let presented = presented.expect("finish() reports a missing refresh_token");
-        return refreshed(app, sessions::refresh(app, &presented).await);
+/// The `/auth/token` form: the password grant (the default) or the refresh-token grant.
+enum Grant {
+    Password { username: String, password: SecretString },
+    RefreshToken(String),
+}
+
+impl FromFields for Grant {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let grant = fields.optional_str("grant_type");
+        if grant.as_deref() == Some("refresh_token") {
+            return fields.required_str("refresh_token").map(Grant::RefreshToken);
+        }
+        let username = fields.required_str("username");
+        let password = fields.required_str("password");
+        if grant.is_some_and(|g| g != "password") {
+            fields.reject(
+                FieldError::new(
+                    "string_pattern_mismatch",
+                    &["body", "grant_type"],
+                    "String should match pattern '^(password|refresh_token)$'",
+                )
+                .with_ctx(json!({ "pattern": "^(password|refresh_token)$" })),
+            );
+        }
+        let (username, password) = username.zip(password)?;
+        Some(Grant::Password {
+            username,
+            password: SecretString::from(password),
+        })
     }
-    let username = fields.required_str("username");
-    let password = fields.required_str("password");
-    if grant.is_some_and(|g| g != "password") {
-        fields.reject(
-            FieldError::new(
-                "string_pattern_mismatch",
-                &["body", "grant_type"],
-                "String should match pattern '^(password|refresh_token)$'",
-            )
-            .with_ctx(json!({ "pattern": "^(password|refresh_token)$" })),
-        );
+}
+
+async fn token(
+    State(app): State<App>,
+    _: RateLimited<LoginLimit>,
+    origin: Origin,
+    Form(grant): Form<Grant>,
+) -> Result<Response, AppError> {
+    match grant {
+        Grant::RefreshToken(presented) => Ok(refreshed(&app, sessions::refresh(&app, &presented).await)),
+        Grant::Password { username, password } => {
+            let pair = auth::login(&app, &username, password, &origin).await?;
+            Ok(token_response(&app, &pair))
+        }
     }
-    fields.finish()?;
-    let (Some(username), Some(password)) = (username, password) else {
-        unreachable!("finish() reports missing fields");
-    };
-    let pair = auth::login(app, &username, SecretString::from(password), &origin(req)).await?;
-    Ok(token_response(app, &pair))
 }
 
 /// The OAuth2 token response (RFC 6749 §5.1) with both cookies set.
-fn token_response(app: &App, pair: &TokenPair) -> Response<Body> {
+fn token_response(app: &App, pair: &TokenPair) -> Response {
     let body = json!({
         "access_token": pair.access_token,
         "token_type": "bearer",
@@ -203,124 +250,155 @@ fn token_response(app: &App, pair: &TokenPair) -> Response<Body> {
     // Token responses must not be cached.
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     cookies::set_session(app, &mut response, pair);
     response
 }
 
 /// A refresh's answer: the new pair, or a 401 that also clears both cookies.
-fn refreshed(app: &App, result: Result<TokenPair, AppError>) -> Result<Response<Body>, AppError> {
+fn refreshed(app: &App, result: Result<TokenPair, AppError>) -> Response {
     match result {
-        Ok(pair) => Ok(token_response(app, &pair)),
+        Ok(pair) => token_response(app, &pair),
         Err(error) => {
-            let mut response = error_response(&error);
+            let mut response = error.into_response();
             cookies::clear_session(app, &mut response);
-            Ok(response)
+            response
         }
     }
 }
 
-/// `POST /auth/refresh`: the refresh cookie, or `{"refresh_token"}` in a JSON body.
-async fn refresh(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let from_body = if req.body().is_empty() {
-        None
-    } else {
-        let mut fields = json_object(req)?;
-        let token = fields.optional_str("refresh_token");
-        fields.finish()?;
-        token
-    };
-    let Some(presented) = from_body.or_else(|| cookies::read(app, req, "refresh")) else {
-        return Err(AppError::RefreshRejected("No refresh token".into()));
-    };
-    refreshed(app, sessions::refresh(app, &presented).await)
+/// `{"refresh_token"?}`.
+struct RefreshBody(Option<String>);
+
+impl FromFields for RefreshBody {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        Some(RefreshBody(fields.optional_str("refresh_token")))
+    }
 }
 
-async fn list_sessions(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    let list = sessions::list(app, caller.user.id, &caller.claims).await?;
+/// `POST /auth/refresh`: the refresh cookie, or `{"refresh_token"}` in a JSON body.
+async fn refresh(
+    State(app): State<App>,
+    headers: HeaderMap,
+    OptionalJson(body): OptionalJson<RefreshBody>,
+) -> Result<Response, AppError> {
+    let from_body = body.and_then(|RefreshBody(token)| token);
+    let Some(presented) = from_body.or_else(|| cookies::read(&app, &headers, "refresh")) else {
+        return Err(AppError::RefreshRejected("No refresh token".into()));
+    };
+    Ok(refreshed(&app, sessions::refresh(&app, &presented).await))
+}
+
+async fn list_sessions(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    let list = sessions::list(&app, caller.user.id, &caller.claims).await?;
     Ok(json_response(StatusCode::OK, &list))
 }
 
 /// `DELETE /auth/sessions`: every session but the current one.
-async fn revoke_other_sessions(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    let revoked = sessions::revoke_all(app, caller.user.id, caller.user.id, Some(&caller.claims.sid)).await?;
+async fn revoke_other_sessions(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    let revoked = sessions::revoke_all(&app, caller.user.id, caller.user.id, Some(&caller.claims.sid)).await?;
     Ok(json_response(StatusCode::OK, &json!({ "revoked": revoked })))
 }
 
-async fn revoke_session(app: &App, req: &Request, session_id: &str) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    if !sessions::revoke(app, caller.user.id, caller.user.id, session_id).await? {
+async fn revoke_session(
+    State(app): State<App>,
+    caller: Caller,
+    Path(session_id): Path<String>,
+) -> Result<Response, AppError> {
+    if !sessions::revoke(&app, caller.user.id, caller.user.id, &session_id).await? {
         return Err(AppError::NotFound("Session not found".into()));
     }
     Ok(no_content())
 }
 
-async fn me(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    Ok(json_response(StatusCode::OK, &UserView::from(&caller.user)))
+async fn me(caller: Caller) -> Response {
+    json_response(StatusCode::OK, &UserView::from(&caller.user))
 }
 
 /// `POST /auth/logout`: ends the session; both cookies are cleared whatever happens.
-async fn logout(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let result = match caller(app, req).await {
-        Ok(caller) => auth::logout(app, &caller).await,
+async fn logout(State(app): State<App>, caller: Result<Caller, AppError>) -> Response {
+    let result = match caller {
+        Ok(caller) => auth::logout(&app, &caller).await,
         Err(e) => Err(e),
     };
     let mut response = match result {
-        Ok(()) => json_response(StatusCode::OK, &json!({ "detail": "Logged out" })),
-        Err(error) => error_response(&error),
+        Ok(()) => detail_ok("Logged out"),
+        Err(error) => error.into_response(),
     };
-    cookies::clear_session(app, &mut response);
-    Ok(response)
+    cookies::clear_session(&app, &mut response);
+    response
 }
 
-async fn password_reset_request(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    rate_limit(app, req, Route::PasswordResetRequest).await?;
-    let mut fields = json_object(req)?;
-    let email = email_field(&mut fields, "email");
-    fields.finish()?;
-    let email = email.expect("finish() reports a missing email");
-    recovery::request_password_reset(app, &email, source_ip(req).as_deref()).await?;
-    detail_ok("If an account exists, a reset token has been created")
+/// `{"email"}`.
+struct ResetRequest(Email);
+
+impl FromFields for ResetRequest {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        email_field(fields, "email").map(ResetRequest)
+    }
 }
 
-async fn password_reset_confirm(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let mut fields = json_object(req)?;
-    let token = fields.required_str("token");
-    let new_password = new_password_field(&mut fields, "new_password");
-    fields.finish()?;
-    let (Some(token), Some(new_password)) = (token, new_password) else {
-        unreachable!("finish() reports missing fields");
-    };
-    recovery::confirm_password_reset(app, &token, new_password).await?;
-    detail_ok("Password has been reset successfully")
+async fn password_reset_request(
+    State(app): State<App>,
+    _: RateLimited<ResetLimit>,
+    origin: Origin,
+    Json(ResetRequest(email)): Json<ResetRequest>,
+) -> Result<Response, AppError> {
+    recovery::request_password_reset(&app, &email, origin.ip.as_deref()).await?;
+    Ok(detail_ok("If an account exists, a reset token has been created"))
 }
 
-async fn verify_email(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let mut fields = json_object(req)?;
-    let token = fields.required_str("token");
-    fields.finish()?;
-    recovery::verify_email(app, &token.expect("finish() reports a missing token")).await?;
-    detail_ok("Email has been verified successfully")
+/// `{"token", "new_password"}`.
+struct ResetConfirm {
+    token: String,
+    new_password: Password,
 }
 
-async fn resend_verification(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    rate_limit(app, req, Route::ResendVerification).await?;
-    let status = match recovery::resend_verification(app, &caller.user).await? {
+impl FromFields for ResetConfirm {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let token = fields.required_str("token");
+        let new_password = new_password_field(fields, "new_password");
+        let (token, new_password) = token.zip(new_password)?;
+        Some(ResetConfirm { token, new_password })
+    }
+}
+
+async fn password_reset_confirm(State(app): State<App>, Json(body): Json<ResetConfirm>) -> Result<Response, AppError> {
+    recovery::confirm_password_reset(&app, &body.token, body.new_password).await?;
+    Ok(detail_ok("Password has been reset successfully"))
+}
+
+/// `{"token"}`.
+struct TokenBody(String);
+
+impl FromFields for TokenBody {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        fields.required_str("token").map(TokenBody)
+    }
+}
+
+async fn verify_email(State(app): State<App>, Json(TokenBody(token)): Json<TokenBody>) -> Result<Response, AppError> {
+    recovery::verify_email(&app, &token).await?;
+    Ok(detail_ok("Email has been verified successfully"))
+}
+
+async fn resend_verification(
+    State(app): State<App>,
+    caller: Caller,
+    _: RateLimited<ResendLimit>,
+) -> Result<Response, AppError> {
+    let status = match recovery::resend_verification(&app, &caller.user).await? {
         Resend::Sent => "sent",
         Resend::AlreadyVerified => "already_verified",
     };
     Ok(json_response(StatusCode::OK, &json!({ "status": status })))
 }
 
-async fn accept_invite(app: &App, req: &Request) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    let mut fields = json_object(req)?;
-    let token = fields.required_str("token");
-    fields.finish()?;
-    let invite = invites::accept(app, &caller, &token.expect("finish() reports a missing token")).await?;
+async fn accept_invite(
+    State(app): State<App>,
+    caller: Caller,
+    Json(TokenBody(token)): Json<TokenBody>,
+) -> Result<Response, AppError> {
+    let invite = invites::accept(&app, &caller, &token).await?;
     Ok(json_response(StatusCode::OK, &invite))
 }

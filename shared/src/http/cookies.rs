@@ -4,8 +4,9 @@
 
 use crate::model::TokenPair;
 use crate::App;
-use lambda_http::http::header::{HeaderValue, COOKIE, SET_COOKIE};
-use lambda_http::{Body, Request, Response};
+use axum::http::header::{HeaderValue, COOKIE, SET_COOKIE};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 const REFRESH_PATH: &str = "/api/v1/auth";
 
@@ -19,7 +20,7 @@ fn set_cookie(app: &App, name: &str, value: &str, same_site: &str, path: &str, m
 }
 
 /// Sets both cookies for a fresh pair.
-pub fn set_session(app: &App, response: &mut Response<Body>, pair: &TokenPair) {
+pub fn set_session(app: &App, response: &mut Response, pair: &TokenPair) {
     let refresh_age = app.settings.refresh_token_expire_days * 24 * 3600;
     let headers = response.headers_mut();
     headers.append(
@@ -40,16 +41,16 @@ pub fn set_session(app: &App, response: &mut Response<Body>, pair: &TokenPair) {
 }
 
 /// Clears both cookies (failed refresh, logout).
-pub fn clear_session(app: &App, response: &mut Response<Body>) {
+pub fn clear_session(app: &App, response: &mut Response) {
     let headers = response.headers_mut();
     headers.append(SET_COOKIE, set_cookie(app, "session", "", "Lax", "/", 0));
     headers.append(SET_COOKIE, set_cookie(app, "refresh", "", "Strict", REFRESH_PATH, 0));
 }
 
 /// The value of one of our cookies in the request, if present and non-empty.
-pub fn read(app: &App, req: &Request, name: &str) -> Option<String> {
+pub fn read(app: &App, headers: &HeaderMap, name: &str) -> Option<String> {
     let wanted = format!("{}_{name}", app.settings.cookie_prefix);
-    req.headers()
+    headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())

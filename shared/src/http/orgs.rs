@@ -1,246 +1,399 @@
 //! The `orgs` function: organizations, members, ownership and invites under `/api/v1/orgs`.
 
 use super::auth::email_field;
-use super::{
-    caller, error_response, integer, json_object, json_response, no_content, not_found, query_param, Matched, Router,
-};
+use super::route::{Input, ORG, USER};
+use super::{json_response, no_content, Fields, FromFields, Json, Path, Query, Route};
 use crate::domain::{invites, orgs};
 use crate::error::{AppError, FieldError};
 use crate::model::names::INVALID_SLUG;
-use crate::model::{Caller, NewOrg, OrgDescription, OrgName, Slug};
+use crate::model::{Caller, Email, NewOrg, OrgDescription, OrgName, OrgRole, Slug};
 use crate::App;
-use lambda_http::http::{header, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
 use serde_json::json;
-use std::sync::LazyLock;
 
 const MAX_BULK: usize = 100;
 
-#[derive(Clone, Copy)]
-pub enum OrgsRoute {
-    Create,
-    Mine,
-    All,
-    Memberships,
-    Get,
-    Update,
-    Delete,
-    TransferOwnership,
-    Members,
-    MemberDetails,
-    AddMember,
-    AddMembers,
-    ChangeRole,
-    RemoveMember,
-    CreateInvite,
-    ListInvites,
-    RevokeInvite,
-}
-
-pub static ROUTER: LazyLock<Router<OrgsRoute>> = LazyLock::new(|| {
-    use OrgsRoute::*;
-    Router::new(vec![
-        (Method::POST, "/api/v1/orgs", Create),
-        (Method::GET, "/api/v1/orgs", Mine),
-        (Method::GET, "/api/v1/orgs/all", All),
-        (Method::GET, "/api/v1/orgs/memberships", Memberships),
-        (Method::GET, "/api/v1/orgs/{org_id}", Get),
-        (Method::PATCH, "/api/v1/orgs/{org_id}", Update),
-        (Method::DELETE, "/api/v1/orgs/{org_id}", Delete),
-        (
-            Method::POST,
+/// Every route of the function, once: the router, the OpenAPI document and the deployment
+/// tests read this table.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::post(
+            "/api/v1/orgs",
+            create,
+            "Create an organization; the caller becomes its owner",
+        )
+        .auth()
+        .input(Input::Json("OrgCreate"))
+        .ok(201, "OrgResponse")
+        .errors(&[400, 401, 413, 422]),
+        Route::get("/api/v1/orgs", mine, "The caller's organizations")
+            .auth()
+            .ok(200, "OrgList")
+            .errors(&[401]),
+        Route::get("/api/v1/orgs/all", all, "Every organization (global admin)")
+            .auth()
+            .ok(200, "OrgList")
+            .errors(&[401, 403]),
+        Route::get(
+            "/api/v1/orgs/memberships",
+            memberships,
+            "Every membership (global admin)",
+        )
+        .auth()
+        .ok(200, "UserMembershipList")
+        .errors(&[401, 403]),
+        Route::get("/api/v1/orgs/{org_id}", get, "An organization (members)")
+            .auth()
+            .params(&[ORG])
+            .ok(200, "OrgResponse")
+            .errors(&[401, 403, 422]),
+        Route::patch(
+            "/api/v1/orgs/{org_id}",
+            update,
+            "Rename or describe an organization (org admins)",
+        )
+        .auth()
+        .params(&[
+            ORG,
+            ("name", "query", "string", false),
+            ("description", "query", "string", false),
+        ])
+        .ok(200, "OrgResponse")
+        .errors(&[400, 401, 403, 404, 422]),
+        Route::delete(
+            "/api/v1/orgs/{org_id}",
+            delete,
+            "Delete an organization with its members and invites (owner, global admin)",
+        )
+        .auth()
+        .params(&[ORG])
+        .no_content()
+        .errors(&[401, 403, 404, 422]),
+        Route::post(
             "/api/v1/orgs/{org_id}/transfer-ownership",
-            TransferOwnership,
-        ),
-        (Method::GET, "/api/v1/orgs/{org_id}/members", Members),
-        (Method::POST, "/api/v1/orgs/{org_id}/members", AddMember),
-        (Method::GET, "/api/v1/orgs/{org_id}/members/details", MemberDetails),
-        (Method::POST, "/api/v1/orgs/{org_id}/members/bulk", AddMembers),
-        (Method::PATCH, "/api/v1/orgs/{org_id}/members/{user_id}", ChangeRole),
-        (Method::DELETE, "/api/v1/orgs/{org_id}/members/{user_id}", RemoveMember),
-        (Method::POST, "/api/v1/orgs/{org_id}/invites", CreateInvite),
-        (Method::GET, "/api/v1/orgs/{org_id}/invites", ListInvites),
-        (
-            Method::DELETE,
+            transfer_ownership,
+            "Hand the organization to another member (owner)",
+        )
+        .auth()
+        .input(Input::Json("TransferOwnership"))
+        .params(&[ORG])
+        .ok(200, "Detail")
+        .errors(&[400, 401, 403, 409, 413, 422]),
+        Route::get("/api/v1/orgs/{org_id}/members", members, "Members (members)")
+            .auth()
+            .params(&[ORG])
+            .ok(200, "MemberList")
+            .errors(&[401, 403, 422]),
+        Route::post("/api/v1/orgs/{org_id}/members", add_member, "Add a member (org admins)")
+            .auth()
+            .params(&[
+                ORG,
+                ("user_id", "query", "integer", true),
+                ("role", "query", "string", false),
+            ])
+            .ok(201, "MemberResponse")
+            .errors(&[400, 401, 403, 404, 422]),
+        Route::get(
+            "/api/v1/orgs/{org_id}/members/details",
+            member_details,
+            "Members with their emails and names (members)",
+        )
+        .auth()
+        .params(&[ORG])
+        .ok(200, "MemberDetailList")
+        .errors(&[401, 403, 422]),
+        Route::post(
+            "/api/v1/orgs/{org_id}/members/bulk",
+            add_members,
+            "Add several members; what was skipped is in X-Skipped-Members (org admins)",
+        )
+        .auth()
+        .input(Input::Json("BulkAdd"))
+        .params(&[ORG])
+        .ok(201, "MemberList")
+        .errors(&[400, 401, 403, 404, 413, 422]),
+        Route::patch(
+            "/api/v1/orgs/{org_id}/members/{user_id}",
+            change_role,
+            "Change a member's role (org admins; never the owner's)",
+        )
+        .auth()
+        .params(&[ORG, USER, ("role", "query", "string", true)])
+        .ok(200, "MemberResponse")
+        .errors(&[400, 401, 403, 404, 422]),
+        Route::delete(
+            "/api/v1/orgs/{org_id}/members/{user_id}",
+            remove_member,
+            "Remove a member (org admins; never the owner)",
+        )
+        .auth()
+        .params(&[ORG, USER])
+        .no_content()
+        .errors(&[401, 403, 404, 422]),
+        Route::post(
+            "/api/v1/orgs/{org_id}/invites",
+            create_invite,
+            "Invite by email (org admins); the token appears only here",
+        )
+        .auth()
+        .input(Input::Json("InviteCreate"))
+        .params(&[ORG])
+        .ok(201, "InviteResponse")
+        .errors(&[400, 401, 403, 409, 413, 422]),
+        Route::get(
+            "/api/v1/orgs/{org_id}/invites",
+            list_invites,
+            "Pending invites, without tokens (org admins)",
+        )
+        .auth()
+        .params(&[ORG])
+        .ok(200, "InviteList")
+        .errors(&[401, 403, 422]),
+        Route::delete(
             "/api/v1/orgs/{org_id}/invites/{invite_id}",
-            RevokeInvite,
-        ),
-    ])
-});
-
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = match ROUTER.find(req.method(), req.uri().path()) {
-        Matched::Found { route, params } => match caller(app, &req).await {
-            Ok(caller) => {
-                let param = |name: &str| -> Result<i64, AppError> {
-                    let raw = params
-                        .iter()
-                        .find(|(n, _)| *n == name)
-                        .map(|(_, v)| *v)
-                        .unwrap_or_default();
-                    integer(raw, "path", name)
-                };
-                dispatch(app, &req, &caller, route, param).await
-            }
-            Err(e) => Err(e),
-        },
-        Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
-        Matched::NotFound => Ok(not_found()),
-    };
-    result.unwrap_or_else(|e| error_response(&e))
+            revoke_invite,
+            "Revoke a pending invite (org admins)",
+        )
+        .auth()
+        .params(&[ORG, ("invite_id", "path", "integer", true)])
+        .no_content()
+        .errors(&[401, 403, 404, 422]),
+    ]
 }
 
-async fn dispatch(
-    app: &App,
-    req: &Request,
-    caller: &Caller,
-    route: OrgsRoute,
-    param: impl Fn(&str) -> Result<i64, AppError>,
-) -> Result<Response<Body>, AppError> {
-    match route {
-        OrgsRoute::Create => {
-            let new = new_org(req)?;
-            let org = orgs::create(app, caller, new).await?;
-            Ok(json_response(StatusCode::CREATED, &org))
-        }
-        OrgsRoute::Mine => ok(&orgs::mine(app, caller).await?),
-        OrgsRoute::All => ok(&orgs::all(app, caller).await?),
-        OrgsRoute::Memberships => ok(&orgs::all_memberships(app, caller).await?),
-        OrgsRoute::Get => ok(
-            &orgs::access(app, caller, param("org_id")?, crate::model::OrgRole::Member)
-                .await?
-                .org,
-        ),
-        OrgsRoute::Update => {
-            let org_id = param("org_id")?;
-            let name = query_param(req, "name")
-                .map(|raw| OrgName::parse(&raw, &["query", "name"]))
-                .transpose();
-            let description = query_param(req, "description")
-                .map(|raw| OrgDescription::parse(raw, &["query", "description"]))
-                .transpose();
-            let errors: Vec<FieldError> = [name.as_ref().err(), description.as_ref().err()]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect();
-            match (name, description) {
-                (Ok(name), Ok(description)) => ok(&orgs::update(app, caller, org_id, name, description).await?),
-                _ => Err(AppError::Validation(errors)),
-            }
-        }
-        OrgsRoute::Delete => {
-            orgs::delete(app, caller, param("org_id")?).await?;
-            Ok(no_content())
-        }
-        OrgsRoute::TransferOwnership => {
-            let org_id = param("org_id")?;
-            let mut fields = json_object(req)?;
-            let to = fields.required_int("user_id");
-            fields.finish()?;
-            orgs::transfer_ownership(app, caller, org_id, to.expect("finish() reports a missing user_id")).await?;
-            ok(&json!({ "detail": "Ownership transferred" }))
-        }
-        OrgsRoute::Members => ok(&orgs::members(app, caller, param("org_id")?).await?),
-        OrgsRoute::MemberDetails => ok(&orgs::member_details(app, caller, param("org_id")?).await?),
-        OrgsRoute::AddMember => {
-            let org_id = param("org_id")?;
-            let user_id = match query_param(req, "user_id") {
-                Some(raw) => integer(&raw, "query", "user_id")?,
-                None => {
-                    return Err(AppError::validation(FieldError::new(
-                        "missing",
-                        &["query", "user_id"],
-                        "Field required",
-                    )))
-                }
-            };
-            let role = query_param(req, "role").unwrap_or_else(|| "member".into());
-            let membership = orgs::add_member(app, caller, org_id, user_id, &role).await?;
-            Ok(json_response(StatusCode::CREATED, &membership))
-        }
-        OrgsRoute::AddMembers => {
-            let org_id = param("org_id")?;
-            let mut fields = json_object(req)?;
-            let user_ids = fields.required_int_list("user_ids");
-            let role = fields.optional_str("role").unwrap_or_else(|| "member".into());
-            if user_ids.as_ref().is_some_and(|ids| ids.len() > MAX_BULK) {
-                fields.reject(
-                    FieldError::new(
-                        "too_long",
-                        &["body", "user_ids"],
-                        format!("List should have at most {MAX_BULK} items"),
-                    )
-                    .with_ctx(json!({ "max_length": MAX_BULK })),
-                );
-            }
-            fields.finish()?;
-            let user_ids = user_ids.expect("finish() reports a missing list");
-            let (added, skipped) = orgs::add_members(app, caller, org_id, &user_ids, &role).await?;
-            let mut response = json_response(StatusCode::CREATED, &added);
-            let skipped = serde_json::to_string(&skipped).expect("skips serialize");
-            let value = header::HeaderValue::from_str(&skipped).expect("JSON of numbers and ASCII words");
-            response.headers_mut().insert("x-skipped-members", value);
-            Ok(response)
-        }
-        OrgsRoute::ChangeRole => {
-            let (org_id, user_id) = (param("org_id")?, param("user_id")?);
-            let role = query_param(req, "role").ok_or_else(|| {
-                AppError::validation(FieldError::new("missing", &["query", "role"], "Field required"))
-            })?;
-            ok(&orgs::change_role(app, caller, org_id, user_id, &role).await?)
-        }
-        OrgsRoute::RemoveMember => {
-            orgs::remove_member(app, caller, param("org_id")?, param("user_id")?).await?;
-            Ok(no_content())
-        }
-        OrgsRoute::CreateInvite => {
-            let org_id = param("org_id")?;
-            let mut fields = json_object(req)?;
-            let email = email_field(&mut fields, "email");
-            let role = fields.optional_str("role").unwrap_or_else(|| "member".into());
-            fields.finish()?;
-            let invite =
-                invites::create(app, caller, org_id, email.expect("finish() reports a bad email"), &role).await?;
-            Ok(json_response(StatusCode::CREATED, &invite))
-        }
-        OrgsRoute::ListInvites => ok(&invites::pending(app, caller, param("org_id")?).await?),
-        OrgsRoute::RevokeInvite => {
-            invites::revoke(app, caller, param("org_id")?, param("invite_id")?).await?;
-            Ok(no_content())
-        }
-    }
-}
-
-fn ok<T: serde::Serialize>(body: &T) -> Result<Response<Body>, AppError> {
+fn ok<T: serde::Serialize>(body: &T) -> Result<Response, AppError> {
     Ok(json_response(StatusCode::OK, body))
 }
 
-fn new_org(req: &Request) -> Result<NewOrg, AppError> {
-    let mut fields = json_object(req)?;
-    let name = fields.required_str("name");
-    let slug = fields.required_str("slug");
-    let description = fields.optional_str("description");
-    let is_active = fields.optional_bool("is_active").unwrap_or(true);
-    let name = name.and_then(|raw| {
-        OrgName::parse(&raw, &["body", "name"])
-            .map_err(|e| fields.reject(e))
-            .ok()
-    });
-    let description = description.and_then(|raw| {
-        OrgDescription::parse(raw, &["body", "description"])
-            .map_err(|e| fields.reject(e))
-            .ok()
-    });
-    fields.finish()?;
-    let (Some(name), Some(slug)) = (name, slug) else {
-        unreachable!("finish() reports missing fields");
+/// An `OrgCreate` body (`name`, `slug`, optional `description` and `is_active`). The slug's
+/// grammar is checked after the body (a 400, as the system we replace answers).
+struct OrgCreate {
+    name: OrgName,
+    slug: String,
+    description: Option<OrgDescription>,
+    is_active: bool,
+}
+
+impl FromFields for OrgCreate {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let name = fields.required_str("name");
+        let slug = fields.required_str("slug");
+        let description = fields.optional_str("description");
+        let is_active = fields.optional_bool("is_active").unwrap_or(true);
+        let name = name.and_then(|raw| {
+            OrgName::parse(&raw, &["body", "name"])
+                .map_err(|e| fields.reject(e))
+                .ok()
+        });
+        let description = description.and_then(|raw| {
+            OrgDescription::parse(raw, &["body", "description"])
+                .map_err(|e| fields.reject(e))
+                .ok()
+        });
+        let (name, slug) = name.zip(slug)?;
+        Some(OrgCreate {
+            name,
+            slug,
+            description,
+            is_active,
+        })
+    }
+}
+
+async fn create(State(app): State<App>, caller: Caller, Json(body): Json<OrgCreate>) -> Result<Response, AppError> {
+    let new = NewOrg {
+        name: body.name,
+        slug: Slug::parse(&body.slug).ok_or_else(|| AppError::BadRequest(INVALID_SLUG.into()))?,
+        description: body.description,
+        is_active: body.is_active,
     };
-    let slug = Slug::parse(&slug).ok_or_else(|| AppError::BadRequest(INVALID_SLUG.into()))?;
-    Ok(NewOrg {
-        name,
-        slug,
-        description,
-        is_active,
-    })
+    let org = orgs::create(&app, &caller, new).await?;
+    Ok(json_response(StatusCode::CREATED, &org))
+}
+
+async fn mine(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    ok(&orgs::mine(&app, &caller).await?)
+}
+
+async fn all(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    ok(&orgs::all(&app, &caller).await?)
+}
+
+async fn memberships(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    ok(&orgs::all_memberships(&app, &caller).await?)
+}
+
+async fn get(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) -> Result<Response, AppError> {
+    ok(&orgs::access(&app, &caller, org_id, OrgRole::Member).await?.org)
+}
+
+async fn update(
+    State(app): State<App>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    query: Query,
+) -> Result<Response, AppError> {
+    let name = query
+        .get("name")
+        .map(|raw| OrgName::parse(&raw, &["query", "name"]))
+        .transpose();
+    let description = query
+        .get("description")
+        .map(|raw| OrgDescription::parse(raw, &["query", "description"]))
+        .transpose();
+    match (name, description) {
+        (Ok(name), Ok(description)) => ok(&orgs::update(&app, &caller, org_id, name, description).await?),
+        (name, description) => Err(AppError::Validation(
+            [name.err(), description.err()].into_iter().flatten().collect(),
+        )),
+    }
+}
+
+async fn delete(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) -> Result<Response, AppError> {
+    orgs::delete(&app, &caller, org_id).await?;
+    Ok(no_content())
+}
+
+/// `{"user_id"}`.
+struct TransferTo(i64);
+
+impl FromFields for TransferTo {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        fields.required_int("user_id").map(TransferTo)
+    }
+}
+
+async fn transfer_ownership(
+    State(app): State<App>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    Json(TransferTo(to)): Json<TransferTo>,
+) -> Result<Response, AppError> {
+    orgs::transfer_ownership(&app, &caller, org_id, to).await?;
+    ok(&json!({ "detail": "Ownership transferred" }))
+}
+
+async fn members(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) -> Result<Response, AppError> {
+    ok(&orgs::members(&app, &caller, org_id).await?)
+}
+
+async fn member_details(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) -> Result<Response, AppError> {
+    ok(&orgs::member_details(&app, &caller, org_id).await?)
+}
+
+async fn add_member(
+    State(app): State<App>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    query: Query,
+) -> Result<Response, AppError> {
+    let Some(user_id) = query.integer("user_id")? else {
+        return Err(AppError::validation(FieldError::new(
+            "missing",
+            &["query", "user_id"],
+            "Field required",
+        )));
+    };
+    let role = query.get("role").unwrap_or_else(|| "member".into());
+    let membership = orgs::add_member(&app, &caller, org_id, user_id, &role).await?;
+    Ok(json_response(StatusCode::CREATED, &membership))
+}
+
+/// A `BulkAdd` body: `user_ids` (at most 100) and an optional `role`.
+struct BulkAdd {
+    user_ids: Vec<i64>,
+    role: String,
+}
+
+impl FromFields for BulkAdd {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let user_ids = fields.required_int_list("user_ids");
+        let role = fields.optional_str("role").unwrap_or_else(|| "member".into());
+        if user_ids.as_ref().is_some_and(|ids| ids.len() > MAX_BULK) {
+            fields.reject(
+                FieldError::new(
+                    "too_long",
+                    &["body", "user_ids"],
+                    format!("List should have at most {MAX_BULK} items"),
+                )
+                .with_ctx(json!({ "max_length": MAX_BULK })),
+            );
+        }
+        Some(BulkAdd {
+            user_ids: user_ids?,
+            role,
+        })
+    }
+}
+
+async fn add_members(
+    State(app): State<App>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    Json(body): Json<BulkAdd>,
+) -> Result<Response, AppError> {
+    let (added, skipped) = orgs::add_members(&app, &caller, org_id, &body.user_ids, &body.role).await?;
+    let mut response = json_response(StatusCode::CREATED, &added);
+    let skipped = serde_json::to_string(&skipped).expect("skips serialize");
+    let value = HeaderValue::from_str(&skipped).expect("JSON of numbers and ASCII words");
+    response.headers_mut().insert("x-skipped-members", value);
+    Ok(response)
+}
+
+async fn change_role(
+    State(app): State<App>,
+    caller: Caller,
+    Path((org_id, user_id)): Path<(i64, i64)>,
+    query: Query,
+) -> Result<Response, AppError> {
+    let role = query.required("role")?;
+    ok(&orgs::change_role(&app, &caller, org_id, user_id, &role).await?)
+}
+
+async fn remove_member(
+    State(app): State<App>,
+    caller: Caller,
+    Path((org_id, user_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    orgs::remove_member(&app, &caller, org_id, user_id).await?;
+    Ok(no_content())
+}
+
+/// An `InviteCreate` body: `email` and an optional `role`.
+struct InviteCreate {
+    email: Email,
+    role: String,
+}
+
+impl FromFields for InviteCreate {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let email = email_field(fields, "email");
+        let role = fields.optional_str("role").unwrap_or_else(|| "member".into());
+        Some(InviteCreate { email: email?, role })
+    }
+}
+
+async fn create_invite(
+    State(app): State<App>,
+    caller: Caller,
+    Path(org_id): Path<i64>,
+    Json(body): Json<InviteCreate>,
+) -> Result<Response, AppError> {
+    let invite = invites::create(&app, &caller, org_id, body.email, &body.role).await?;
+    Ok(json_response(StatusCode::CREATED, &invite))
+}
+
+async fn list_invites(State(app): State<App>, caller: Caller, Path(org_id): Path<i64>) -> Result<Response, AppError> {
+    ok(&invites::pending(&app, &caller, org_id).await?)
+}
+
+async fn revoke_invite(
+    State(app): State<App>,
+    caller: Caller,
+    Path((org_id, invite_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    invites::revoke(&app, &caller, org_id, invite_id).await?;
+    Ok(no_content())
 }

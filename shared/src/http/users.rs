@@ -1,134 +1,115 @@
 //! The `users` function: admin user management under `/api/v1/auth/users`.
 
-use super::{
-    caller, error_response, integer, json_object, json_response, no_content, not_found, query_param, Matched, Router,
-};
+use super::route::{Input, USER};
+use super::{json_response, no_content, Fields, FromFields, Json, Path, Query, Route};
 use crate::domain::admin;
+use crate::domain::ports::UserCursor;
 use crate::error::{AppError, FieldError};
-use crate::model::{Actor, User, UserView};
-use crate::store::UserCursor;
+use crate::model::{Actor, Caller, Registration, User, UserView};
 use crate::App;
-use lambda_http::http::{header, Method, StatusCode};
-use lambda_http::{Body, Request, Response};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
 use serde_json::json;
-use std::sync::LazyLock;
 
 const DEFAULT_PAGE: i64 = 100;
 const MAX_PAGE: i64 = 1000;
 
-#[derive(Clone, Copy)]
-pub enum UsersRoute {
-    List,
-    Create,
-    Get,
-    Update,
-    Deactivate,
-    Activate,
-    SetRole,
-    Delete,
-    RevokeSessions,
-    RevokeSession,
-}
-
-pub static ROUTER: LazyLock<Router<UsersRoute>> = LazyLock::new(|| {
-    Router::new(vec![
-        (Method::GET, "/api/v1/auth/users", UsersRoute::List),
-        (Method::POST, "/api/v1/auth/users", UsersRoute::Create),
-        (Method::GET, "/api/v1/auth/users/{user_id}", UsersRoute::Get),
-        (Method::PATCH, "/api/v1/auth/users/{user_id}", UsersRoute::Update),
-        (Method::DELETE, "/api/v1/auth/users/{user_id}", UsersRoute::Delete),
-        (
-            Method::DELETE,
-            "/api/v1/auth/users/{user_id}/sessions",
-            UsersRoute::RevokeSessions,
-        ),
-        (
-            Method::DELETE,
-            "/api/v1/auth/users/{user_id}/sessions/{session_id}",
-            UsersRoute::RevokeSession,
-        ),
-        (
-            Method::PATCH,
+/// Every route of the function, once: the router, the OpenAPI document and the deployment
+/// tests read this table.
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::get(
+            "/api/v1/auth/users",
+            list,
+            "List users, newest first (admin, moderator)",
+        )
+        .auth()
+        .params(&[
+            ("limit", "query", "integer", false),
+            ("cursor", "query", "string", false),
+        ])
+        .ok(200, "UserList")
+        .errors(&[400, 401, 403, 422]),
+        Route::post("/api/v1/auth/users", create, "Create a user (admin)")
+            .auth()
+            .input(Input::Json("UserCreate"))
+            .ok(201, "UserResponse")
+            .errors(&[400, 401, 403, 413, 422]),
+        Route::get("/api/v1/auth/users/{user_id}", get, "A user (self or admin)")
+            .auth()
+            .params(&[USER])
+            .ok(200, "UserResponse")
+            .errors(&[401, 403, 404, 422]),
+        Route::patch(
+            "/api/v1/auth/users/{user_id}",
+            update,
+            "Change a user's full name (self or admin)",
+        )
+        .auth()
+        .params(&[USER, ("full_name", "query", "string", false)])
+        .ok(200, "UserResponse")
+        .errors(&[400, 401, 403, 404, 422]),
+        Route::delete("/api/v1/auth/users/{user_id}", delete, "Delete a user (admin)")
+            .auth()
+            .params(&[USER])
+            .no_content()
+            .errors(&[400, 401, 403, 404, 409, 422]),
+        Route::patch(
             "/api/v1/auth/users/{user_id}/deactivate",
-            UsersRoute::Deactivate,
-        ),
-        (
-            Method::PATCH,
+            deactivate,
+            "Deactivate a user, ending their tokens (admin)",
+        )
+        .auth()
+        .params(&[USER])
+        .ok(200, "UserResponse")
+        .errors(&[400, 401, 403, 404, 422]),
+        Route::patch(
             "/api/v1/auth/users/{user_id}/activate",
-            UsersRoute::Activate,
-        ),
-        (Method::PATCH, "/api/v1/auth/users/{user_id}/role", UsersRoute::SetRole),
-    ])
-});
-
-pub async fn handle(app: &App, req: Request) -> Response<Body> {
-    let result = match ROUTER.find(req.method(), req.uri().path()) {
-        Matched::Found { route, params } => {
-            let param = |wanted: &str| params.iter().find(|(name, _)| *name == wanted).map(|(_, v)| *v);
-            dispatch(app, &req, route, param("user_id"), param("session_id")).await
-        }
-        Matched::MethodNotAllowed => Err(AppError::MethodNotAllowed),
-        Matched::NotFound => Ok(not_found()),
-    };
-    result.unwrap_or_else(|e| error_response(&e))
+            activate,
+            "Activate a user (admin)",
+        )
+        .auth()
+        .params(&[USER])
+        .ok(200, "UserResponse")
+        .errors(&[401, 403, 404, 422]),
+        Route::patch(
+            "/api/v1/auth/users/{user_id}/role",
+            set_role,
+            "Set a user's global role (admin)",
+        )
+        .auth()
+        .input(Input::Json("RoleUpdate"))
+        .params(&[USER])
+        .ok(200, "UserResponse")
+        .errors(&[400, 401, 403, 404, 413, 422]),
+        Route::delete(
+            "/api/v1/auth/users/{user_id}/sessions",
+            revoke_sessions,
+            "End every session of a user (admin)",
+        )
+        .auth()
+        .params(&[USER])
+        .ok(200, "Revoked")
+        .errors(&[401, 403, 422]),
+        Route::delete(
+            "/api/v1/auth/users/{user_id}/sessions/{session_id}",
+            revoke_session,
+            "End one session of a user (admin)",
+        )
+        .auth()
+        .params(&[USER, ("session_id", "path", "string", true)])
+        .no_content()
+        .errors(&[401, 403, 404, 422]),
+    ]
 }
 
-async fn dispatch(
-    app: &App,
-    req: &Request,
-    route: UsersRoute,
-    user_id: Option<&str>,
-    session_id: Option<&str>,
-) -> Result<Response<Body>, AppError> {
-    let caller = caller(app, req).await?;
-    let id = || integer(user_id.unwrap_or_default(), "path", "user_id");
-    let view = |user: &User| json_response(StatusCode::OK, &UserView::from(user));
-    match route {
-        UsersRoute::List => list(app, req, &caller).await,
-        UsersRoute::Create => {
-            let registration = super::auth::registration(req)?;
-            let user = admin::create(app, Actor::User(&caller), registration).await?;
-            Ok(json_response(StatusCode::CREATED, &UserView::from(&user)))
-        }
-        UsersRoute::Get => Ok(view(&admin::get(app, &caller, id()?).await?)),
-        UsersRoute::Update => {
-            let id = id()?;
-            let full_name = query_param(req, "full_name");
-            Ok(view(&admin::update_full_name(app, &caller, id, full_name).await?))
-        }
-        UsersRoute::Deactivate => Ok(view(&admin::set_active(app, &caller, id()?, false).await?)),
-        UsersRoute::Activate => Ok(view(&admin::set_active(app, &caller, id()?, true).await?)),
-        UsersRoute::SetRole => {
-            let id = id()?;
-            let mut fields = json_object(req)?;
-            let role = fields.required_str("role");
-            fields.finish()?;
-            let role = role.expect("finish() reports a missing role");
-            Ok(view(&admin::set_role(app, Actor::User(&caller), id, &role).await?))
-        }
-        UsersRoute::Delete => {
-            admin::delete(app, &caller, id()?).await?;
-            Ok(no_content())
-        }
-        UsersRoute::RevokeSessions => {
-            let revoked = admin::revoke_sessions(app, &caller, id()?).await?;
-            Ok(json_response(
-                StatusCode::OK,
-                &serde_json::json!({ "revoked": revoked }),
-            ))
-        }
-        UsersRoute::RevokeSession => {
-            admin::revoke_session(app, &caller, id()?, session_id.unwrap_or_default()).await?;
-            Ok(no_content())
-        }
-    }
+fn view(user: &User) -> Response {
+    json_response(StatusCode::OK, &UserView::from(user))
 }
 
-async fn list(app: &App, req: &Request, caller: &crate::model::Caller) -> Result<Response<Body>, AppError> {
-    let limit = match query_param(req, "limit") {
-        None => DEFAULT_PAGE,
-        Some(raw) => integer(&raw, "query", "limit")?,
-    };
+async fn list(State(app): State<App>, caller: Caller, query: Query) -> Result<Response, AppError> {
+    let limit = query.integer("limit")?.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(AppError::validation(
             FieldError::new(
@@ -139,16 +120,84 @@ async fn list(app: &App, req: &Request, caller: &crate::model::Caller) -> Result
             .with_ctx(json!({ "ge": 1, "le": MAX_PAGE })),
         ));
     }
-    let after = match query_param(req, "cursor") {
+    let after = match query.get("cursor") {
         None => None,
         Some(raw) => Some(UserCursor::decode(&raw).ok_or_else(|| AppError::BadRequest("Invalid cursor".into()))?),
     };
-    let (users, next) = admin::list(app, caller, limit as i32, after).await?;
+    let (users, next) = admin::list(&app, &caller, limit as i32, after).await?;
     let views: Vec<UserView> = users.iter().map(UserView::from).collect();
     let mut response = json_response(StatusCode::OK, &views);
     if let Some(next) = next {
-        let value = header::HeaderValue::from_str(&next.encode()).expect("a cursor is URL-safe ASCII");
+        let value = HeaderValue::from_str(&next.encode()).expect("a cursor is URL-safe ASCII");
         response.headers_mut().insert("x-next-cursor", value);
     }
     Ok(response)
+}
+
+async fn create(
+    State(app): State<App>,
+    caller: Caller,
+    Json(registration): Json<Registration>,
+) -> Result<Response, AppError> {
+    let user = admin::create(&app, Actor::User(&caller), registration).await?;
+    Ok(json_response(StatusCode::CREATED, &UserView::from(&user)))
+}
+
+async fn get(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    Ok(view(&admin::get(&app, &caller, id).await?))
+}
+
+async fn update(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    query: Query,
+) -> Result<Response, AppError> {
+    let full_name = query.get("full_name");
+    Ok(view(&admin::update_full_name(&app, &caller, id, full_name).await?))
+}
+
+async fn deactivate(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    Ok(view(&admin::set_active(&app, &caller, id, false).await?))
+}
+
+async fn activate(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    Ok(view(&admin::set_active(&app, &caller, id, true).await?))
+}
+
+/// `{"role"}`.
+struct RoleUpdate(String);
+
+impl FromFields for RoleUpdate {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        fields.required_str("role").map(RoleUpdate)
+    }
+}
+
+async fn set_role(
+    State(app): State<App>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(RoleUpdate(role)): Json<RoleUpdate>,
+) -> Result<Response, AppError> {
+    Ok(view(&admin::set_role(&app, Actor::User(&caller), id, &role).await?))
+}
+
+async fn delete(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    admin::delete(&app, &caller, id).await?;
+    Ok(no_content())
+}
+
+async fn revoke_sessions(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    let revoked = admin::revoke_sessions(&app, &caller, id).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "revoked": revoked })))
+}
+
+async fn revoke_session(
+    State(app): State<App>,
+    caller: Caller,
+    Path((id, session_id)): Path<(i64, String)>,
+) -> Result<Response, AppError> {
+    admin::revoke_session(&app, &caller, id, &session_id).await?;
+    Ok(no_content())
 }

@@ -15,13 +15,8 @@ mod write;
 
 pub use keys::{Item, ItemKind, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 pub use schema::{IndexDefinition, INDEXES, STREAM_VIEW_TYPE};
-// The ports' types, where callers of the store found them before.
-pub use crate::domain::ports::{
-    AcceptOutcome, AddMemberOutcome, CreateUserOutcome, FailureCount, MemberChange, OrgPartition, RateSlots,
-    StoreError, UserCursor,
-};
 
-use crate::domain::ports::{IdStore, StoreResult};
+use crate::domain::ports::{IdStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};

@@ -1,0 +1,247 @@
+//! The OpenAPI 3.1 document, rendered from route tables (each row carries its documentation).
+//! `http::functions` renders it from every function's table and serves it at
+//! `GET /api/v1/openapi.json`; a test checks that the committed `openapi.json` is this document.
+
+use super::route::{Doc, Input, Route};
+use serde_json::{json, Map, Value};
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn content(schema: Value) -> Value {
+    json!({ "application/json": { "schema": schema } })
+}
+
+fn status_text(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        400 => "Bad request",
+        401 => "Not authenticated",
+        403 => "Forbidden",
+        404 => "Not found",
+        409 => "Conflict",
+        413 => "Request body too large",
+        422 => "Validation error",
+        429 => "Too many requests (see Retry-After)",
+        _ => "Other",
+    }
+}
+
+fn operation(op: &Doc) -> Value {
+    let mut responses = Map::new();
+    let ok = match op.ok.1 {
+        Some(schema) => json!({ "description": status_text(op.ok.0), "content": content(reference(schema)) }),
+        None => json!({ "description": status_text(op.ok.0) }),
+    };
+    responses.insert(op.ok.0.to_string(), ok);
+    for status in op.errors {
+        let schema = if *status == 422 {
+            "HTTPValidationError"
+        } else {
+            "HTTPError"
+        };
+        responses.insert(
+            status.to_string(),
+            json!({ "description": status_text(*status), "content": content(reference(schema)) }),
+        );
+    }
+    let mut value = json!({ "summary": op.summary, "responses": responses });
+    if !op.params.is_empty() {
+        value["parameters"] = op
+            .params
+            .iter()
+            .map(|(name, location, kind, required)| {
+                json!({ "name": name, "in": location, "required": required, "schema": { "type": kind } })
+            })
+            .collect();
+    }
+    match op.input {
+        Input::None => {}
+        Input::Json(schema) => {
+            value["requestBody"] = json!({ "required": true, "content": content(reference(schema)) });
+        }
+        Input::OptionalJson(schema) => {
+            value["requestBody"] = json!({ "required": false, "content": content(reference(schema)) });
+        }
+        Input::TokenForm => {
+            value["requestBody"] = json!({
+                "required": true,
+                "content": { "application/x-www-form-urlencoded": { "schema": reference("TokenForm") } },
+            });
+        }
+    }
+    if op.auth {
+        value["security"] = json!([{ "OAuth2PasswordBearer": [] }, { "SessionCookie": [] }]);
+    }
+    value
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({ "type": "object", "properties": properties, "required": required })
+}
+
+fn array_of(name: &str) -> Value {
+    json!({ "type": "array", "items": reference(name) })
+}
+
+fn schemas() -> Value {
+    let nullable_string = json!({ "type": ["string", "null"] });
+    let timestamp = json!({ "type": "string", "format": "date-time" });
+    let nullable_timestamp = json!({ "type": ["string", "null"], "format": "date-time" });
+    let org_role = json!({ "type": "string", "enum": ["owner", "admin", "member"] });
+    json!({
+        "HTTPError": object(json!({ "detail": { "type": "string" } }), &["detail"]),
+        "ValidationError": object(json!({
+            "type": { "type": "string" },
+            "loc": { "type": "array", "items": { "type": ["string", "integer"] } },
+            "msg": { "type": "string" },
+            "ctx": { "type": "object" },
+        }), &["type", "loc", "msg"]),
+        "HTTPValidationError": object(json!({ "detail": array_of("ValidationError") }), &["detail"]),
+        "Detail": object(json!({ "detail": { "type": "string" } }), &["detail"]),
+        "UserCreate": object(json!({
+            "email": { "type": "string", "format": "email", "maxLength": 254 },
+            "password": { "type": "string", "minLength": 8, "maxLength": 128 },
+            "full_name": { "type": ["string", "null"], "maxLength": 255 },
+        }), &["email", "password"]),
+        "UserResponse": object(json!({
+            "email": { "type": "string" },
+            "full_name": nullable_string,
+            "is_active": { "type": "boolean" },
+            "is_verified": { "type": "boolean" },
+            "role": { "type": "string", "enum": ["admin", "moderator", "user"] },
+            "id": { "type": "integer" },
+            "last_login": nullable_timestamp,
+            "created_at": timestamp,
+            "updated_at": nullable_timestamp,
+        }), &["email", "full_name", "is_active", "is_verified", "role", "id", "last_login", "created_at", "updated_at"]),
+        "UserList": array_of("UserResponse"),
+        "TokenForm": object(json!({
+            "grant_type": { "type": "string", "enum": ["password", "refresh_token"] },
+            "username": { "type": "string" },
+            "password": { "type": "string" },
+            "refresh_token": { "type": "string" },
+            "scope": { "type": "string" },
+            "client_id": { "type": "string" },
+            "client_secret": { "type": "string" },
+        }), &[]),
+        "TokenResponse": object(json!({
+            "access_token": { "type": "string" },
+            "token_type": { "type": "string", "enum": ["bearer"] },
+            "expires_in": { "type": "integer" },
+            "refresh_token": { "type": "string" },
+        }), &["access_token", "token_type", "expires_in", "refresh_token"]),
+        "RefreshRequest": object(json!({ "refresh_token": { "type": "string" } }), &[]),
+        "SessionResponse": object(json!({
+            "id": { "type": "string" },
+            "source": { "type": "string" },
+            "user_agent": nullable_string,
+            "ip": nullable_string,
+            "created_at": timestamp,
+            "last_used_at": nullable_timestamp,
+            "expires_at": timestamp,
+            "is_current": { "type": "boolean" },
+        }), &["id", "source", "user_agent", "ip", "created_at", "last_used_at", "expires_at", "is_current"]),
+        "SessionList": array_of("SessionResponse"),
+        "Revoked": object(json!({ "revoked": { "type": "integer" } }), &["revoked"]),
+        "PasswordResetRequest": object(json!({ "email": { "type": "string", "format": "email" } }), &["email"]),
+        "PasswordResetConfirm": object(json!({
+            "token": { "type": "string" },
+            "new_password": { "type": "string", "minLength": 8, "maxLength": 128 },
+        }), &["token", "new_password"]),
+        "TokenBody": object(json!({ "token": { "type": "string" } }), &["token"]),
+        "ResendResponse": object(json!({ "status": { "type": "string", "enum": ["sent", "already_verified"] } }), &["status"]),
+        "RoleUpdate": object(json!({ "role": { "type": "string", "enum": ["admin", "moderator", "user"] } }), &["role"]),
+        "OrgCreate": object(json!({
+            "name": { "type": "string", "minLength": 1, "maxLength": 200 },
+            "slug": { "type": "string", "pattern": "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", "maxLength": 63 },
+            "description": { "type": ["string", "null"], "maxLength": 2000 },
+            "is_active": { "type": "boolean" },
+        }), &["name", "slug"]),
+        "OrgResponse": object(json!({
+            "name": { "type": "string" },
+            "slug": { "type": "string" },
+            "description": nullable_string,
+            "is_active": { "type": "boolean" },
+            "id": { "type": "integer" },
+            "created_at": timestamp,
+            "updated_at": nullable_timestamp,
+        }), &["name", "slug", "description", "is_active", "id", "created_at", "updated_at"]),
+        "OrgList": array_of("OrgResponse"),
+        "MemberResponse": object(json!({
+            "id": { "type": "integer" },
+            "organization_id": { "type": "integer" },
+            "user_id": { "type": "integer" },
+            "role": org_role,
+            "joined_at": timestamp,
+        }), &["id", "organization_id", "user_id", "role", "joined_at"]),
+        "MemberList": array_of("MemberResponse"),
+        "MemberDetailResponse": object(json!({
+            "user_id": { "type": "integer" },
+            "email": nullable_string,
+            "full_name": nullable_string,
+            "role": org_role,
+            "joined_at": timestamp,
+        }), &["user_id", "email", "full_name", "role", "joined_at"]),
+        "MemberDetailList": array_of("MemberDetailResponse"),
+        "UserMembershipResponse": object(json!({
+            "user_id": { "type": "integer" },
+            "org_name": { "type": "string" },
+            "org_slug": { "type": "string" },
+            "role": org_role,
+        }), &["user_id", "org_name", "org_slug", "role"]),
+        "UserMembershipList": array_of("UserMembershipResponse"),
+        "BulkAdd": object(json!({
+            "user_ids": { "type": "array", "items": { "type": "integer" }, "maxItems": 100 },
+            "role": { "type": "string" },
+        }), &["user_ids"]),
+        "TransferOwnership": object(json!({ "user_id": { "type": "integer" } }), &["user_id"]),
+        "InviteCreate": object(json!({
+            "email": { "type": "string", "format": "email" },
+            "role": { "type": "string" },
+        }), &["email"]),
+        "InviteResponse": object(json!({
+            "id": { "type": "integer" },
+            "organization_id": { "type": "integer" },
+            "email": { "type": "string" },
+            "role": org_role,
+            "status": { "type": "string", "enum": ["pending", "accepted"] },
+            "token": { "type": "string" },
+            "created_at": timestamp,
+            "expires_at": timestamp,
+        }), &["id", "organization_id", "email", "role", "status", "created_at", "expires_at"]),
+        "InviteList": array_of("InviteResponse"),
+        "OpenApiDocument": { "type": "object" },
+    })
+}
+
+/// The whole document, of every function's `routes`.
+pub fn document(routes: &[Route]) -> Value {
+    let mut paths = Map::new();
+    for route in routes {
+        let entry = paths.entry(route.path).or_insert_with(|| json!({}));
+        entry[route.method.as_str().to_ascii_lowercase()] = operation(&route.doc);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Gatehouse",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Authentication and organizations. Errors are {\"detail\": ...}; validation errors are 422 in FastAPI's shape.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "OAuth2PasswordBearer": {
+                    "type": "oauth2",
+                    "flows": { "password": { "tokenUrl": "/api/v1/auth/token", "scopes": {} } },
+                },
+                "SessionCookie": { "type": "apiKey", "in": "cookie", "name": "gatehouse_session" },
+            },
+        },
+    })
+}
