@@ -78,11 +78,43 @@ ensure_dynamodb_local() {
   mkdir -p "$DDB_DIR" && cp -r "$tmp/package/emulator/." "$DDB_DIR/" && rm -rf "$tmp"
 }
 
+# maildev (npm): a real SMTP server with a web inbox and a REST API (/api/email).
+MAILDEV_DIR="$LOCAL/maildev"
+MAILDEV_PACKAGE="maildev@3.0.0"
+MAILDEV_BIN="$MAILDEV_DIR/node_modules/.bin/maildev"
+ensure_maildev() {
+  [ -x "$MAILDEV_BIN" ] && return
+  log "installing $MAILDEV_PACKAGE from npm into .local/maildev"
+  mkdir -p "$MAILDEV_DIR"
+  (cd "$MAILDEV_DIR" && npm install -q --no-audit --no-fund "$MAILDEV_PACKAGE" >/dev/null) || die "npm install $MAILDEV_PACKAGE failed"
+}
+
+# moto's server mode (PyPI), the one stand-in for an AWS-only API (SES) in the tests.
 ensure_tools() {
   mkdir -p "$LOCAL"
   ensure_java
   ensure_cargo_lambda
   ensure_dynamodb_local
+  ensure_maildev
+}
+
+# start_maildev SMTP_PORT WEB_PORT PIDFILE MAIL_DIR: SMTP and the web inbox on 127.0.0.1 only.
+start_maildev() {
+  local smtp="$1" web="$2" pidfile="$3" dir="$4"
+  mkdir -p "$dir"
+  "$MAILDEV_BIN" --smtp "$smtp" --web "$web" --ip 127.0.0.1 --web-ip 127.0.0.1 --mail-directory "$dir" \
+    >"$LOCAL/maildev-$smtp.log" 2>&1 &
+  echo $! >"$pidfile"
+  wait_for_port "$smtp" 30 "maildev (SMTP)"
+  wait_for_port "$web" 30 "maildev (web)"
+}
+
+# start_relay API_PORT PIDFILE LOGFILE: feeds the table's stream (TABLE_NAME, DYNAMODB_ENDPOINT) to
+# the mailer function under `cargo lambda watch`, as Lambda's event source mapping does on AWS.
+start_relay() {
+  python3 -u "$ROOT/infra/stream_relay.py" "$DYNAMODB_ENDPOINT" "$TABLE_NAME" "http://127.0.0.1:$1" mailer \
+    >"$3" 2>&1 &
+  echo $! >"$2"
 }
 
 # A TCP port nobody listens on right now.
@@ -153,11 +185,18 @@ stop_pidfile() {
   kill -KILL $alive 2>/dev/null || true
 }
 
-# start_functions PORT RUN_DIR: cargo lambda watch on PORT (log in RUN_DIR) and the table created;
-# TABLE_NAME and the other settings come from the environment.
+# start_functions PORT RUN_DIR: cargo lambda watch on PORT (log in RUN_DIR), the table created,
+# and the stream relay that feeds the mailer; TABLE_NAME and the other settings come from the
+# environment.
 start_functions() {
   start_watch "$1" "$2/watch.pid" "$2/watch.log"
   create_table "$1" >/dev/null
+  start_relay "$1" "$2/relay.pid" "$2/relay.log"
+}
+
+stop_functions() { # RUN_DIR
+  stop_pidfile "$1/relay.pid"
+  stop_pidfile "$1/watch.pid"
 }
 
 # create_table PORT: the seed function creates the table, through the admin CLI (built already;
@@ -176,7 +215,10 @@ begin_run() {
 
 end_run() {
   local status=$?
+  stop_pidfile "$RUN/relay.pid"
   stop_pidfile "$RUN/watch.pid"
+  stop_pidfile "$RUN/maildev.pid"
+  stop_pidfile "$RUN/moto.pid"
   stop_pidfile "$RUN/dynamodb.pid"
   stop_pidfile "$RUN/moto.pid"
   if [ "$status" -ne 0 ]; then
@@ -190,7 +232,7 @@ end_run() {
 # throwaway_settings NAME: what a stack for tests and measurements runs with: a table of its own
 # and a fresh EdDSA key set in the run's folder (the admin CLI, built already, generates it).
 throwaway_settings() {
-  export APP_ENV=test TABLE_NAME="$1-$(date +%s)" KEY_SET_FILE="$RUN/key-set.json"
+  export APP_ENV=test TABLE_NAME="$1-$(date +%s)" KEY_SET_FILE="$RUN/key-set.json" MAIL_TRANSPORT="${MAIL_TRANSPORT:-capture}"
   unset SECRET_KEY KEY_SET_SECRET_ID
   rm -f "$KEY_SET_FILE"
   "$ROOT/target/${PROFILE:-debug}/gatehouse" keys generate --out "$KEY_SET_FILE" 2>/dev/null

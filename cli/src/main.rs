@@ -154,7 +154,7 @@ enum AuthCommand {
         #[arg(long, default_value = "admin")]
         role: String,
     },
-    /// Print the dev outbox (MAILER=outbox), newest first.
+    /// Print the captured mail (MAIL_TRANSPORT=capture), newest first.
     Outbox {
         /// Only messages to this address.
         #[arg(long)]

@@ -1,6 +1,8 @@
 //! Typed settings, read once at start-up from the environment, with every default in one place.
 
-use crate::model::{AcceptanceMode, AutoAccept, KeySource, Mailer, OriginList, RateLimit, SigningAlgorithm, WebOrigin};
+use crate::model::{
+    AcceptanceMode, AutoAccept, KeySource, MailTransport, OriginList, RateLimit, SigningAlgorithm, SmtpTls, WebOrigin,
+};
 use secrecy::SecretString;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -47,7 +49,19 @@ pub const SETTING_NAMES: &[&str] = &[
     "ACCOUNT_LOCKOUT_MINUTES",
     "TRUST_PROXY_HEADERS",
     "TRUSTED_PROXY_HOPS",
-    "MAILER",
+    "MAIL_TRANSPORT",
+    "MAIL_FROM",
+    "MAIL_PRODUCT_NAME",
+    "MAIL_VERIFY_URL",
+    "MAIL_RESET_URL",
+    "MAIL_INVITE_URL",
+    "SES_CONFIGURATION_SET",
+    "SES_ENDPOINT",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_TLS",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
     "INVITE_ACCEPTANCE_MODE",
     "REFRESH_TOKEN_EXPIRE_DAYS",
     "REFRESH_REUSE_GRACE_SECONDS",
@@ -94,7 +108,7 @@ pub struct Settings {
     /// With `trust_proxy_headers`: how many proxies append to `X-Forwarded-For`, counting API
     /// Gateway itself; the client is that many entries from the right (1: what API Gateway saw).
     pub trusted_proxy_hops: usize,
-    pub mailer: Mailer,
+    pub mail: MailSettings,
     pub invite_acceptance_mode: AcceptanceMode,
     pub refresh_token_expire_days: i64,
     pub refresh_reuse_grace_seconds: i64,
@@ -120,6 +134,28 @@ pub struct Settings {
     /// The API's own origin as browsers see it (`PUBLIC_URL`'s scheme, host and port), besides
     /// the request's own scheme and `Host`.
     pub public_origin: Option<WebOrigin>,
+}
+
+/// Mail: the transport, the sender, and the links messages carry.
+#[derive(Debug)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// `Name <address>` or a bare address; for SES, an address of the verified identity.
+    pub from: String,
+    pub product_name: String,
+    /// Link templates with a `{token}` placeholder.
+    pub verify_url: String,
+    pub reset_url: String,
+    pub invite_url: String,
+    pub public_url: String,
+    pub ses_configuration_set: Option<String>,
+    /// moto's URL in tests; unset on AWS.
+    pub ses_endpoint: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,7 +203,7 @@ impl Settings {
             lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
             trusted_proxy_hops: parse_positive(&get, "TRUSTED_PROXY_HOPS", 1)? as usize,
-            mailer: parse(&get, "MAILER", Mailer::Outbox)?,
+            mail: mail_settings(&get, &app_env)?,
             invite_acceptance_mode: parse(&get, "INVITE_ACCEPTANCE_MODE", AcceptanceMode::Email)?,
             refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
             refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
@@ -230,6 +266,51 @@ fn key_source(get: &impl Fn(&str) -> Option<String>, is_dev: bool) -> Result<Key
             "no key set: set KEY_SET_SECRET_ID (a Secrets Manager secret, see `gatehouse keys generate`) or KEY_SET_FILE; SECRET_KEY is accepted as a legacy HS256 key".into(),
         )),
     }
+}
+
+fn mail_settings(get: &impl Fn(&str) -> Option<String>, app_env: &str) -> Result<MailSettings, ConfigError> {
+    let transport = parse(get, "MAIL_TRANSPORT", MailTransport::Ses)?;
+    if transport == MailTransport::Capture && !matches!(app_env, "dev" | "test") {
+        return Err(ConfigError(format!(
+            "MAIL_TRANSPORT=capture keeps mail in the table and is for APP_ENV dev or test only (APP_ENV is {app_env:?}): use ses or smtp"
+        )));
+    }
+    let public_url = get("PUBLIC_URL")
+        .unwrap_or_else(|| "http://localhost:8000".into())
+        .trim_end_matches('/')
+        .to_string();
+    if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+        return Err(ConfigError(format!(
+            "PUBLIC_URL={public_url:?} must start with https:// or http://"
+        )));
+    }
+    let link = |key: &str, page: &str| -> Result<String, ConfigError> {
+        let template = get(key).unwrap_or_else(|| format!("{public_url}/{page}?token={{token}}"));
+        if !template.contains("{token}") {
+            return Err(ConfigError(format!("{key}={template:?} must contain {{token}}")));
+        }
+        Ok(template)
+    };
+    let from = get("MAIL_FROM").unwrap_or_else(|| "Gatehouse <no-reply@example.com>".into());
+    if !from.contains('@') {
+        return Err(ConfigError(format!("MAIL_FROM={from:?} is not an email address")));
+    }
+    Ok(MailSettings {
+        transport,
+        from,
+        product_name: get("MAIL_PRODUCT_NAME").unwrap_or_else(|| "Gatehouse".into()),
+        verify_url: link("MAIL_VERIFY_URL", "verify")?,
+        reset_url: link("MAIL_RESET_URL", "reset")?,
+        invite_url: link("MAIL_INVITE_URL", "invite")?,
+        public_url,
+        ses_configuration_set: get("SES_CONFIGURATION_SET"),
+        ses_endpoint: get("SES_ENDPOINT"),
+        smtp_host: get("SMTP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
+        smtp_port: parse(get, "SMTP_PORT", 587)?,
+        smtp_tls: parse(get, "SMTP_TLS", SmtpTls::StartTls)?,
+        smtp_username: get("SMTP_USERNAME"),
+        smtp_password: get("SMTP_PASSWORD").map(SecretString::from),
+    })
 }
 
 fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
@@ -460,6 +541,55 @@ mod tests {
             }
         );
         assert_eq!((s.lockout_attempts, s.lockout_minutes), (5, 15));
+    }
+
+    #[test]
+    fn capture_is_refused_outside_dev_and_test() {
+        for env in ["production", "staging", "prod"] {
+            let err = settings(&[
+                ("TABLE_NAME", "t"),
+                ("SECRET_KEY", STRONG),
+                ("APP_ENV", env),
+                ("MAIL_TRANSPORT", "capture"),
+            ])
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("MAIL_TRANSPORT=capture"), "{err}");
+        }
+        for env in ["dev", "test"] {
+            let s = settings(&[
+                ("TABLE_NAME", "t"),
+                ("SECRET_KEY", STRONG),
+                ("APP_ENV", env),
+                ("MAIL_TRANSPORT", "capture"),
+            ])
+            .unwrap();
+            assert_eq!(s.mail.transport, MailTransport::Capture);
+        }
+        let s = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).unwrap();
+        assert_eq!(s.mail.transport, MailTransport::Ses);
+    }
+
+    #[test]
+    fn links_default_to_the_public_url_and_templates_need_a_token() {
+        let s = settings(&[
+            ("TABLE_NAME", "t"),
+            ("SECRET_KEY", STRONG),
+            ("PUBLIC_URL", "https://auth.example.com/"),
+            ("MAIL_INVITE_URL", "https://app.example.com/join?t={token}"),
+        ])
+        .unwrap();
+        assert_eq!(s.mail.verify_url, "https://auth.example.com/verify?token={token}");
+        assert_eq!(s.mail.reset_url, "https://auth.example.com/reset?token={token}");
+        assert_eq!(s.mail.invite_url, "https://app.example.com/join?t={token}");
+        let err = settings(&[
+            ("TABLE_NAME", "t"),
+            ("SECRET_KEY", STRONG),
+            ("MAIL_RESET_URL", "https://app.example.com/reset"),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("MAIL_RESET_URL"), "{err}");
     }
 
     #[test]

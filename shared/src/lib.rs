@@ -13,6 +13,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod key_source;
+#[cfg(feature = "mailer")]
+pub mod mailer;
 pub mod model;
 pub mod openapi;
 pub mod runtime;

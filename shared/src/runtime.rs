@@ -29,3 +29,13 @@ fn fail(message: &str) -> ! {
     eprintln!("gatehouse: {}", message.replace('\n', " "));
     std::process::exit(1);
 }
+
+/// The mailer function's start: the app, then the transport `MAIL_TRANSPORT` names.
+#[cfg(feature = "mailer")]
+pub async fn start_mailer() -> (App, crate::mailer::Transports) {
+    let app = start(true).await;
+    let transport = crate::mailer::Transports::from_settings(&app)
+        .await
+        .unwrap_or_else(|e| fail(&e));
+    (app, transport)
+}

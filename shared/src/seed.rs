@@ -164,9 +164,7 @@ fn from_app_error(e: AppError) -> SeedReply {
 
 async fn outbox(app: &App, to: Option<String>) -> Result<Value, SeedReply> {
     let to = to.map(|address| address.trim().to_lowercase());
-    let messages = app
-        .store
-        .outbox(to.as_deref(), app.clock.now().timestamp())
+    let messages = crate::domain::mail::outbox(app, to.as_deref())
         .await
         .map_err(|e| error(SeedErrorKind::Internal, e.to_string()))?;
     Ok(json!({ "messages": messages }))

@@ -1,6 +1,6 @@
 """Browser tests of the pages the `web` function serves: headless Debian Chromium driven through
 chromedriver (Selenium), against the stack `make test` starts (`GATEHOUSE_URL`), with the admin CLI
-(`GATEHOUSE_CLI`) to read the dev outbox. Screenshots go to `BROWSER_OUTPUT`."""
+(`GATEHOUSE_CLI`); mail is read back from the SMTP server's inbox (`MAILDEV_URL`). Screenshots go to `BROWSER_OUTPUT`."""
 
 import base64
 import itertools
@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -88,15 +89,24 @@ def cli(*args):
     return result.stdout
 
 
-def mailed_token(email, subject):
-    """The token in the newest outbox message to `email` with `subject`."""
-    messages = json.loads(cli("auth", "outbox", "--to", email, "--json"))["messages"]
-    for message in messages:
-        if message["subject"] == subject:
-            match = re.search(r"^([A-Za-z0-9_-]{32,})$", message["body"], re.MULTILINE)
-            assert match, message["body"]
-            return match.group(1)
-    raise AssertionError(f"no message {subject!r} to {email}: {messages}")
+def mailed_token(email, subject, seconds=30):
+    """The token of the link in the newest mail to `email` with `subject`, read back from the
+    SMTP server's inbox (maildev's REST API at `MAILDEV_URL`) as a person would click it; the
+    mailer sends after the API has answered, so it waits for the mail to arrive."""
+    maildev = os.environ["MAILDEV_URL"].rstrip("/")
+    link = re.compile(re.escape(os.environ.get("PUBLIC_URL", BASE_URL).rstrip("/")) + r"/\w+\?token=([A-Za-z0-9_-]{43})")
+    deadline = time.monotonic() + seconds
+    while True:
+        with urllib.request.urlopen(f"{maildev}/api/email") as response:
+            messages = json.load(response)
+        for message in reversed(messages):
+            to = [a.get("address") for a in message.get("envelope", {}).get("to", [])]
+            if email in to and message.get("subject") == subject:
+                match = link.search(message.get("text", ""))
+                assert match, message.get("text")
+                return match.group(1)
+        assert time.monotonic() < deadline, f"no mail {subject!r} to {email} within {seconds} s"
+        time.sleep(0.25)
 
 
 @pytest.fixture

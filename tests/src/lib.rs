@@ -149,25 +149,140 @@ pub fn gatehouse(args: &[&str]) -> std::process::Output {
         .expect("the CLI runs")
 }
 
-/// The token in the newest outbox message to `to` with `subject`, read with
-/// `gatehouse auth outbox --to … --json` (where the seed doc queries the database).
-pub fn token_from_outbox(to: &str, subject: &str) -> String {
-    let output = gatehouse(&["auth", "outbox", "--to", to, "--json"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let result: Value = serde_json::from_slice(&output.stdout).expect("--json prints JSON");
-    let messages = result["messages"].as_array().expect("a list of messages");
-    let message = messages
+/// GET `url` (not the stack) and its JSON, or `None` when nothing answers there.
+fn get_json(url: &str) -> Option<Value> {
+    let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
+    let mut response = agent.get(url).call().ok()?;
+    serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()
+}
+
+/// A message maildev received.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Every message maildev holds for `to`, oldest first, from its REST API (`MAILDEV_URL`, which
+/// `make test` sets; `/api/email`).
+pub fn inbox(to: &str) -> Vec<Mail> {
+    let url = std::env::var("MAILDEV_URL").expect("MAILDEV_URL names maildev's web port: run `make test`");
+    let Some(Value::Array(messages)) = get_json(&format!("{url}/api/email")) else {
+        return Vec::new();
+    };
+    messages
         .iter()
-        .find(|m| m["subject"] == subject)
-        .unwrap_or_else(|| panic!("no '{subject}' message to {to}: {messages:?}"));
-    message["body"]
-        .as_str()
-        .unwrap()
-        .lines()
-        .map(str::trim)
-        .find(|line| line.len() == 43 && line.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .expect("the message carries a token")
-        .to_string()
+        .filter(|m| {
+            m["envelope"]["to"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|a| a["address"] == to))
+        })
+        .map(|m| Mail {
+            subject: m["subject"].as_str().unwrap_or_default().to_string(),
+            text: m["text"].as_str().unwrap_or_default().to_string(),
+            html: m["html"].as_str().unwrap_or_default().to_string(),
+        })
+        .collect()
+}
+
+/// The newest message to `to` with `subject`, waiting up to `seconds` for it to arrive (the
+/// mailer sends after the API has answered).
+pub fn wait_for_mail(to: &str, subject: &str, seconds: u64) -> Mail {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(mail) = inbox(to).into_iter().rev().find(|m| m.subject == subject) {
+            return mail;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no '{subject}' mail to {to} within {seconds} s; inbox: {:?}",
+            inbox(to).iter().map(|m| &m.subject).collect::<Vec<_>>()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+/// The token of the `<GATEHOUSE_URL or PUBLIC_URL>/<page>?token=...` link in `mail`'s text,
+/// checked against the same link in its HTML.
+pub fn link_token(mail: &Mail, page: &str) -> String {
+    let base = std::env::var("PUBLIC_URL")
+        .or_else(|_| std::env::var("GATEHOUSE_URL"))
+        .expect("PUBLIC_URL or GATEHOUSE_URL");
+    let prefix = format!("{base}/{page}?token=");
+    let find = |body: &str| -> Option<String> {
+        let start = body.find(&prefix)? + prefix.len();
+        Some(
+            body[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
+    };
+    let token = find(&mail.text).unwrap_or_else(|| panic!("no {prefix} link in {}", mail.text));
+    assert_eq!(
+        find(&mail.html).as_deref(),
+        Some(token.as_str()),
+        "the HTML link differs"
+    );
+    assert_eq!(token.len(), 43);
+    token
+}
+
+/// The token of the link in the newest `subject` mail to `to` (where the seed doc queries the
+/// database).
+pub fn token_from_mail(to: &str, subject: &str, page: &str) -> String {
+    link_token(&wait_for_mail(to, subject, 60), page)
+}
+
+/// Every item of the stack's table (`TABLE_NAME` on `DYNAMODB_ENDPOINT`, as `make test` sets
+/// them), as DynamoDB's JSON, through DynamoDB Local's API (which wants the shape of a
+/// signature, not a valid one).
+pub fn table_items() -> Vec<Value> {
+    let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT: run `make test`");
+    let table = std::env::var("TABLE_NAME").expect("TABLE_NAME: run `make test`");
+    let agent: Agent = Agent::config_builder().http_status_as_error(false).build().into();
+    let mut items = Vec::new();
+    let mut start: Option<Value> = None;
+    loop {
+        let mut body = serde_json::json!({ "TableName": table, "ConsistentRead": true });
+        if let Some(key) = start.take() {
+            body["ExclusiveStartKey"] = key;
+        }
+        let mut response = agent
+            .post(&endpoint)
+            .header("Content-Type", "application/x-amz-json-1.0")
+            .header("X-Amz-Target", "DynamoDB_20120810.Scan")
+            .header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+            )
+            .send(body.to_string())
+            .expect("DynamoDB Local answers");
+        let page: Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        items.extend(page["Items"].as_array().cloned().unwrap_or_default());
+        match page.get("LastEvaluatedKey") {
+            Some(key) => start = Some(key.clone()),
+            None => return items,
+        }
+    }
+}
+
+/// The mail items (the queue) addressed to `to`.
+pub fn mail_items_to(to: &str) -> Vec<Value> {
+    table_items()
+        .into_iter()
+        .filter(|item| item["pk"]["S"].as_str().is_some_and(|pk| pk.starts_with("MAIL#")) && item["to"]["S"] == to)
+        .collect()
+}
+
+/// Everything the stack logged so far (`GATEHOUSE_LOGS`: the functions' and the relay's logs).
+pub fn stack_logs() -> String {
+    let files = std::env::var("GATEHOUSE_LOGS").expect("GATEHOUSE_LOGS names the stack's logs: run `make test`");
+    files
+        .split_whitespace()
+        .map(|file| std::fs::read_to_string(file).unwrap_or_default())
+        .collect()
 }
 
 /// An address no other test uses, so tests share one running stack and still run in parallel.

@@ -14,8 +14,8 @@ use crate::domain::orgs::{self, Skipped};
 use crate::domain::ports::{AcceptOutcome, AddMemberOutcome};
 use crate::error::AppError;
 use crate::model::{
-    AcceptanceMode, AutoAccept, Caller, Email, Invite, InviteStatus, InviteView, Membership, Org, OrgRole,
-    ReceivedInvite, User,
+    AcceptanceMode, AutoAccept, Caller, Email, Invite, InviteStatus, InviteView, MailContent, MailSecret, Membership,
+    Org, OrgRole, ReceivedInvite, User,
 };
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
@@ -101,25 +101,28 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
             }
             let secret = one_time::random_secret();
             invite.token_hash = Some(one_time::hash(&secret));
-            let body = format!(
-                "You are invited to join {} as {}. Register with this address, or sign in and accept \
-                 the invite with this token within {INVITE_DAYS} days:\n\n{secret}\n\n\
-                 (POST /api/v1/auth/accept-invite with {{\"token\": \"...\"}}, or see \
-                 GET /api/v1/auth/invites once signed in)",
-                access.org.name,
-                role.as_str()
-            );
-            let message = mail::compose(email.as_str(), &format!("Invitation to {}", access.org.name), body, now);
+            let inviter = match &caller.user.full_name {
+                Some(name) => format!("{name} ({})", caller.user.email),
+                None => caller.user.email.clone(),
+            };
+            let content = MailContent::Invite {
+                token: MailSecret(secret.clone()),
+                org_name: access.org.name.clone(),
+                inviter,
+                role: role.as_str().to_string(),
+                expires_at: invite.expires_at_iso.clone(),
+            };
+            let queued = mail::queue(app, email.as_str(), &content, now);
             if !app
                 .store
-                .create_pending_invite(&invite, &message, now.timestamp())
+                .create_pending_invite(&invite, &queued, now.timestamp())
                 .await?
             {
                 return Err(AppError::BadRequest(format!(
                     "Pending invite already exists for {email}"
                 )));
             }
-            mail::log_queued(&message);
+            mail::log_queued(&queued);
             InviteView::of(&invite, Some(secret))
         }
     };
@@ -153,13 +156,13 @@ async fn invite_user(
     count_invite(app, org.id).await?;
     let now = app.clock.now();
     let invite = new_invite(app, org.id, inviter, &user.email, Some(user.id), role, now).await?;
-    let body = format!(
-        "You are invited to join {} as {}. Sign in to accept or decline within {INVITE_DAYS} days \
-         (GET /api/v1/auth/invites). Until you accept, the organization sees only your user id.",
-        org.name,
-        role.as_str()
-    );
-    let message = mail::compose(&user.email, &format!("Invitation to {}", org.name), body, now);
+    let content = MailContent::InviteToAccount {
+        org_name: org.name.clone(),
+        inviter: format!("User {inviter}"),
+        role: role.as_str().to_string(),
+        expires_at: invite.expires_at_iso.clone(),
+    };
+    let message = mail::queue(app, &user.email, &content, now);
     if !app
         .store
         .create_pending_invite(&invite, &message, now.timestamp())

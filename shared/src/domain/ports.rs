@@ -5,7 +5,7 @@
 //! transaction; methods that answer `bool` report a condition that did not hold (an item gone,
 //! or taken by a parallel request), never an error.
 
-use crate::model::{Invite, Membership, OneTimeToken, Org, OrgRole, OutboxMessage, RefreshRecord, Role, Session, User};
+use crate::model::{Invite, Membership, OneTimeToken, Org, OrgRole, QueuedMail, RefreshRecord, Role, Session, User};
 use async_trait::async_trait;
 use base64ct::{Base64UrlUnpadded, Encoding};
 
@@ -66,13 +66,13 @@ pub trait UserStore {
     /// Whether this instance already knows the first admin exists (spares a write).
     fn first_admin_claimed(&self) -> bool;
     /// Writes the user and keeps its email unique (and, when `claim_first_admin`, makes it the
-    /// one first admin); `verification` is the email-verification token and the message
+    /// one first admin); `verification` is the email-verification token and the queued mail
     /// carrying it, written with the user.
     async fn create_user(
         &self,
         user: &User,
         claim_first_admin: bool,
-        verification: Option<(&OneTimeToken, &OutboxMessage)>,
+        verification: Option<(&OneTimeToken, &QueuedMail)>,
     ) -> StoreResult<CreateUserOutcome>;
     async fn user(&self, id: i64) -> StoreResult<Option<User>>;
     async fn users(&self, ids: &[i64]) -> StoreResult<Vec<User>>;
@@ -166,14 +166,15 @@ impl Reservation {
 
 #[async_trait]
 pub trait CredentialStore {
-    /// Stores a token, makes it the user's one live token of its purpose and queues the message
+    /// Stores a token, makes it the user's one live token of its purpose and queues the mail
     /// that carries it, all or nothing. `false` if the user is gone.
-    async fn issue_token(&self, token: &OneTimeToken, message: &OutboxMessage) -> StoreResult<bool>;
-    /// Queues a message at the cost of an `issue_token` (for addresses with no account).
-    async fn queue_mail_like_a_token(&self, message: &OutboxMessage) -> StoreResult<()>;
+    async fn issue_token(&self, token: &OneTimeToken, mail: &QueuedMail) -> StoreResult<bool>;
+    /// Queues mail at the cost of an `issue_token` (for addresses with no account).
+    async fn queue_mail_like_a_token(&self, mail: &QueuedMail) -> StoreResult<()>;
     async fn one_time_token(&self, hash: &str) -> StoreResult<Option<OneTimeToken>>;
-    /// Sets the password hash, ends earlier access tokens and clears the email's lockout, if the
-    /// reset token is unexpired and still the live one. Of parallel calls, one wins.
+    /// Sets the password hash, ends earlier access tokens, clears the email's lockout and queues
+    /// `notice` (the password-changed mail), if the reset token is unexpired and still the live
+    /// one. Of parallel calls, one wins.
     async fn consume_password_reset(
         &self,
         token: &OneTimeToken,
@@ -181,6 +182,7 @@ pub trait CredentialStore {
         now: &str,
         tokens_valid_after_ms: i64,
         now_epoch: i64,
+        notice: &QueuedMail,
     ) -> StoreResult<bool>;
     /// Marks the user verified, if the verification token is unexpired and still the live one.
     async fn consume_email_verification(&self, token: &OneTimeToken, now: &str, now_epoch: i64) -> StoreResult<bool>;
@@ -334,14 +336,9 @@ pub enum AcceptOutcome {
 
 #[async_trait]
 pub trait InviteStore {
-    /// A pending invite (one per email and org), its token (if it has one) and its mail.
-    /// `false` if a live pending invite for the email exists.
-    async fn create_pending_invite(
-        &self,
-        invite: &Invite,
-        message: &OutboxMessage,
-        now_epoch: i64,
-    ) -> StoreResult<bool>;
+    /// A pending invite (one per email and org), its token and its mail. `false` if a live
+    /// pending invite for the email exists.
+    async fn create_pending_invite(&self, invite: &Invite, mail: &QueuedMail, now_epoch: i64) -> StoreResult<bool>;
     /// An existing user joins at once; the invite is kept as accepted.
     async fn create_accepted_invite(&self, invite: &Invite, membership: &Membership) -> StoreResult<AddMemberOutcome>;
     async fn invite(&self, org_id: i64, invite_id: i64) -> StoreResult<Option<Invite>>;
@@ -359,26 +356,30 @@ pub trait InviteStore {
     async fn pending_invites_for(&self, email: &str) -> StoreResult<Vec<Invite>>;
 }
 
-// Outbox --------------------------------------------------------------------------------------
+// Mail ----------------------------------------------------------------------------------------
 
+/// The mailer's side of the queue (the other side is the token-writing transactions above).
 #[async_trait]
-pub trait OutboxStore {
-    /// Unexpired messages, newest first, optionally only those to `to`.
-    async fn outbox(&self, to: Option<&str>, now_epoch: i64) -> StoreResult<Vec<OutboxMessage>>;
+pub trait MailStore {
+    async fn mail(&self, id: &str) -> StoreResult<Option<QueuedMail>>;
+    /// Marks it sent, counting `attempts` more; without `keep_content` the sealed content goes.
+    async fn mail_sent(
+        &self,
+        id: &str,
+        attempts: i64,
+        sent_at: &str,
+        keep_content: bool,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Records a failure (unless it was sent meanwhile); `final_` drops the sealed content.
+    async fn mail_failed(&self, id: &str, attempts: i64, error: &str, final_: bool) -> StoreResult<()>;
+    /// Captured mail (`MAIL_TRANSPORT=capture`), newest first, optionally only that to `to`.
+    async fn captured_mail(&self, to: Option<&str>) -> StoreResult<Vec<QueuedMail>>;
 }
 
 /// Everything the domain needs from storage; `App::store` is one of these.
 pub trait Ports:
-    IdStore
-    + UserStore
-    + CredentialStore
-    + SessionStore
-    + RateLimitStore
-    + OrgStore
-    + InviteStore
-    + OutboxStore
-    + Send
-    + Sync
+    IdStore + UserStore + CredentialStore + SessionStore + RateLimitStore + OrgStore + InviteStore + MailStore + Send + Sync
 {
 }
 
@@ -390,7 +391,7 @@ impl<T> Ports for T where
         + RateLimitStore
         + OrgStore
         + InviteStore
-        + OutboxStore
+        + MailStore
         + Send
         + Sync
 {

@@ -9,7 +9,7 @@ use crate::domain::password;
 use crate::domain::sessions;
 use crate::domain::store_error::StoreError;
 use crate::error::AppError;
-use crate::model::{AutoAccept, Email, OneTimeToken, OutboxMessage, Password, Purpose, User};
+use crate::model::{AutoAccept, Email, MailContent, MailSecret, OneTimeToken, Password, Purpose, QueuedMail, User};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 
@@ -19,8 +19,8 @@ fn invalid_token() -> AppError {
     AppError::BadRequest(INVALID_TOKEN.into())
 }
 
-/// A fresh verification token for a user and the message that carries it.
-pub fn verification_token(app: &App, user_id: i64, email: &str, now: DateTime<Utc>) -> (OneTimeToken, OutboxMessage) {
+/// A fresh verification token for a user and the queued mail that carries it.
+pub fn verification_token(app: &App, user_id: i64, email: &str, now: DateTime<Utc>) -> (OneTimeToken, QueuedMail) {
     let hours = app.settings.email_verification_expire_hours;
     let issued = one_time::issue(
         Purpose::EmailVerification,
@@ -29,18 +29,17 @@ pub fn verification_token(app: &App, user_id: i64, email: &str, now: DateTime<Ut
         format_timestamp(now),
         (now + Duration::hours(hours)).timestamp(),
     );
-    let body = format!(
-        "Welcome! Confirm your email address with this token within {hours} hours:\n\n{}\n\n\
-         (POST /api/v1/auth/verify-email with {{\"token\": \"...\"}})",
-        issued.secret
-    );
-    let message = mail::compose(email, "Verify your email address", body, now);
-    (issued.record, message)
+    let content = MailContent::Verification {
+        token: MailSecret(issued.secret),
+        expire_hours: hours,
+    };
+    (issued.record, mail::queue(app, email, &content, now))
 }
 
 /// `POST /auth/password-reset/request`. Same answer and comparable work for every address: a
 /// live account gets a token; any other address gets a notice that no account matched (as Ory
-/// Kratos does), so both paths read twice and write once.
+/// Kratos does), so both paths read twice, seal one message and write one three-item
+/// transaction. Delivery happens later, in the mailer, so it costs neither path anything.
 pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) -> Result<(), AppError> {
     let now = app.clock.now();
     let user = app.store.user_by_email_padded(email.as_str()).await?;
@@ -54,24 +53,19 @@ pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) 
                 format_timestamp(now),
                 (now + Duration::minutes(minutes)).timestamp(),
             );
-            let body = format!(
-                "Someone asked to reset your password. If it was you, use this token within {minutes} minutes:\n\n{}\n\n\
-                 (POST /api/v1/auth/password-reset/confirm with {{\"token\": \"...\", \"new_password\": \"...\"}})\n\
-                 If it was not you, ignore this message: your password is unchanged.",
-                issued.secret
-            );
-            let message = mail::compose(&user.email, "Reset your password", body, now);
-            if app.store.issue_token(&issued.record, &message).await? {
-                mail::log_queued(&message);
+            let content = MailContent::PasswordReset {
+                token: MailSecret(issued.secret),
+                expire_minutes: minutes,
+            };
+            let queued = mail::queue(app, &user.email, &content, now);
+            if app.store.issue_token(&issued.record, &queued).await? {
+                mail::log_queued(&queued);
             }
         }
         None => {
-            let body = "Someone asked to reset the password of an account with this email address, \
-                        but there is no active account for it. If it was not you, ignore this message."
-                .to_string();
-            let message = mail::compose(email.as_str(), "Password reset requested", body, now);
-            app.store.queue_mail_like_a_token(&message).await?;
-            mail::log_queued(&message);
+            let queued = mail::queue(app, email.as_str(), &MailContent::UnknownAccountReset, now);
+            app.store.queue_mail_like_a_token(&queued).await?;
+            mail::log_queued(&queued);
         }
     }
     AuditEvent::new("auth.password_reset_requested")
@@ -90,13 +84,22 @@ async fn live_token(app: &App, secret: &str, purpose: Purpose) -> Result<OneTime
 }
 
 /// `POST /auth/password-reset/confirm`: sets the password, consumes the token exactly once, ends
-/// every access token issued before, and lifts the email's lockout.
+/// every access token issued before, lifts the email's lockout, and tells the owner (a notice
+/// queued in the same transaction).
 pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Password) -> Result<(), AppError> {
     let token = live_token(app, secret, Purpose::PasswordReset).await?;
     let hashed = password::hash(&new_password).await;
     let now = app.clock.now();
     // Tokens issued in this very millisecond may predate the reset, so they end too.
     let tokens_valid_after_ms = now.timestamp_millis() + 1;
+    let notice = mail::queue(
+        app,
+        &token.email,
+        &MailContent::PasswordChanged {
+            changed_at: format_timestamp(now),
+        },
+        now,
+    );
     let consumed = app
         .store
         .consume_password_reset(
@@ -105,11 +108,13 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Passw
             &format_timestamp(now),
             tokens_valid_after_ms,
             now.timestamp(),
+            &notice,
         )
         .await?;
     if !consumed {
         return Err(invalid_token());
     }
+    mail::log_queued(&notice);
     AuditEvent::new("auth.password_reset_confirmed")
         .actor_id(token.user_id)
         .emit(now);
@@ -167,9 +172,9 @@ pub async fn resend_verification(app: &App, user: &User) -> Result<Resend, AppEr
             .emit(now);
         return Ok(Resend::AlreadyVerified);
     }
-    let (token, message) = verification_token(app, user.id, &user.email, now);
-    if app.store.issue_token(&token, &message).await? {
-        mail::log_queued(&message);
+    let (token, queued) = verification_token(app, user.id, &user.email, now);
+    if app.store.issue_token(&token, &queued).await? {
+        mail::log_queued(&queued);
     }
     AuditEvent::new("auth.resend_verification.sent")
         .actor_id(user.id)

@@ -55,8 +55,8 @@ async fn create_user_with(
     }
     match outcome {
         CreateUserOutcome::Created => {
-            if let Some((_, message)) = &verification {
-                mail::log_queued(message);
+            if let Some((_, queued)) = &verification {
+                mail::log_queued(queued);
             }
             Ok(user)
         }

@@ -1,11 +1,11 @@
 //! Credentials: one-time tokens (by SHA-256) and their consumption, login-failure counters
 //! (lockout), and revoked access tokens.
 
-use super::items::{from_item, n, number, outbox_item, token_item};
+use super::items::{from_item, mail_item, n, number, token_item};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, sdk_error, transaction_error, Store};
 use crate::domain::ports::{CredentialStore, FailureCount, Reservation, StoreResult};
-use crate::model::{OneTimeToken, OutboxMessage, Purpose};
+use crate::model::{OneTimeToken, Purpose, QueuedMail};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
@@ -21,7 +21,7 @@ fn pointer_attribute(purpose: Purpose) -> &'static str {
 impl CredentialStore for Store {
     /// One transaction: the token, the user's pointer to it (voiding the previous one of that
     /// purpose), and the message.
-    async fn issue_token(&self, token: &OneTimeToken, message: &OutboxMessage) -> StoreResult<bool> {
+    async fn issue_token(&self, token: &OneTimeToken, message: &QueuedMail) -> StoreResult<bool> {
         let point_user = self
             .update_of(keys::user(token.user_id))
             .update_expression("SET #pointer = :hash")
@@ -34,7 +34,7 @@ impl CredentialStore for Store {
         let writes = vec![
             self.put(token_item(token)?),
             super::write::write(point_user),
-            self.put(outbox_item(message)?),
+            self.put(mail_item(message)?),
         ];
         let result = self.transact(writes).await;
         match failed_conditions(&result) {
@@ -47,9 +47,9 @@ impl CredentialStore for Store {
     /// A transaction shaped like `issue_token`'s (three items: the message and two checks of keys
     /// that never exist), so a reset request for an unknown address costs about what one for a
     /// real account does.
-    async fn queue_mail_like_a_token(&self, message: &OutboxMessage) -> StoreResult<()> {
+    async fn queue_mail_like_a_token(&self, message: &QueuedMail) -> StoreResult<()> {
         let writes = vec![
-            self.put(outbox_item(message)?),
+            self.put(mail_item(message)?),
             self.absent(keys::user(0)),
             self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
         ];
@@ -69,6 +69,7 @@ impl CredentialStore for Store {
         now: &str,
         tokens_valid_after_ms: i64,
         now_epoch: i64,
+        notice: &QueuedMail,
     ) -> StoreResult<bool> {
         let update = self
             .user_update_for(
@@ -81,7 +82,8 @@ impl CredentialStore for Store {
             .build()
             .expect("update has its required fields");
         let clear_lockout = self.delete(keys::lockout(&token.email));
-        self.consume(token, now_epoch, update, vec![clear_lockout]).await
+        let writes = vec![clear_lockout, self.put(mail_item(notice)?)];
+        self.consume(token, now_epoch, update, writes).await
     }
 
     async fn consume_email_verification(&self, token: &OneTimeToken, now: &str, now_epoch: i64) -> StoreResult<bool> {

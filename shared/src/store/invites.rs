@@ -1,23 +1,18 @@
 //! Invites: in their org's partition with a guard per email (one pending invite per email and
 //! org), a token item by SHA-256, and an index entry by email while pending (see `keys`).
 
-use super::items::{from_item, invite_item, n, number, outbox_item};
+use super::items::{from_item, invite_item, mail_item, n, number};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, transaction_error, write::write, Store};
 use crate::domain::ports::{AcceptOutcome, AddMemberOutcome, InviteStore, StoreResult};
-use crate::model::{Invite, Membership, OutboxMessage};
+use crate::model::{Invite, Membership, QueuedMail};
 use async_trait::async_trait;
 
 #[async_trait]
 impl InviteStore for Store {
     /// One transaction: the guard (new, or expired), the invite and its token (new, if it has
     /// one), the mail, and a check that the org exists.
-    async fn create_pending_invite(
-        &self,
-        invite: &Invite,
-        message: &OutboxMessage,
-        now_epoch: i64,
-    ) -> StoreResult<bool> {
+    async fn create_pending_invite(&self, invite: &Invite, message: &QueuedMail, now_epoch: i64) -> StoreResult<bool> {
         let mut guard = keys::invite_email_guard(invite.organization_id, &invite.email);
         guard.insert("invite_id".into(), n(invite.id));
         guard.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
@@ -32,7 +27,7 @@ impl InviteStore for Store {
         let mut writes = vec![
             write(guard_put),
             self.put_new(invite_item(invite)?),
-            self.put(outbox_item(message)?),
+            self.put(mail_item(message)?),
             self.exists(keys::org(invite.organization_id)),
         ];
         if let Some(hash) = invite.token_hash.as_deref() {

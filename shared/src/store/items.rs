@@ -3,7 +3,7 @@
 
 use super::keys::{self, Item, TTL_ATTRIBUTE};
 use crate::domain::ports::StoreError;
-use crate::model::{Invite, InviteStatus, Membership, OneTimeToken, Org, OutboxMessage, RefreshRecord, Session, User};
+use crate::model::{Invite, InviteStatus, Membership, OneTimeToken, Org, QueuedMail, RefreshRecord, Session, User};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 pub(crate) fn n(value: i64) -> AttributeValue {
@@ -44,9 +44,13 @@ pub(crate) fn token_item(token: &OneTimeToken) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-pub(crate) fn outbox_item(message: &OutboxMessage) -> Result<Item, StoreError> {
-    let mut item = to_item(message, "outbox message")?;
-    item.extend(keys::outbox_message(&message.created_at, &message.id));
+/// A queue item; a captured one (`MAIL_TRANSPORT=capture`) is also listed for the outbox.
+pub(crate) fn mail_item(mail: &QueuedMail) -> Result<Item, StoreError> {
+    let mut item = to_item(mail, "mail")?;
+    item.extend(keys::mail(&mail.id));
+    if mail.captured {
+        keys::index_captured_mail(&mut item, &mail.created_at, &mail.id);
+    }
     Ok(item)
 }
 

@@ -133,14 +133,27 @@ pub(crate) fn slot_number(item: &Item) -> Option<i64> {
     sort_key(item)?.strip_prefix("SLOT#")?.parse().ok()
 }
 
-// Outbox ------------------------------------------------------------------------------------
+// Mail --------------------------------------------------------------------------------------
 
-/// Every mail message in one partition `OUTBOX` / `<created_at>#<id>` (newest first by
-/// reading it backwards), expiring.
+/// A queued message: `MAIL#<id>` / `MAIL`, expiring. The mailer's stream filter in
+/// `template.yaml` (and the local relay's) selects inserted items by this prefix.
+pub const MAIL_PREFIX: &str = "MAIL#";
+
+pub(crate) fn mail(id: &str) -> Item {
+    key(format!("{MAIL_PREFIX}{id}"), "MAIL")
+}
+
+/// The id of the mail item whose partition key is `pk` (as a stream record names it).
+pub fn mail_id(pk: &str) -> Option<&str> {
+    pk.strip_prefix(MAIL_PREFIX)
+}
+
+/// Under `MAIL_TRANSPORT=capture`, mail is also in `gsi1` as `OUTBOX` / `<created_at>#<id>`
+/// (newest first by reading it backwards): what `gatehouse auth outbox` lists.
 pub(crate) const OUTBOX: &str = "OUTBOX";
 
-pub(crate) fn outbox_message(created_at: &str, id: &str) -> Item {
-    key(OUTBOX.into(), format!("{created_at}#{id}"))
+pub(crate) fn index_captured_mail(item: &mut Item, created_at: &str, id: &str) {
+    index(item, OUTBOX.into(), format!("{created_at}#{id}"));
 }
 
 // Orgs, memberships, invites ------------------------------------------------------------------
@@ -261,7 +274,7 @@ pub enum ItemKind {
     OneTimeToken,
     Lockout,
     RateSlot,
-    Outbox,
+    Mail,
     Org,
     Member,
     Invite,
@@ -288,7 +301,7 @@ pub fn kind_of(item: &Item) -> ItemKind {
         ("TOKEN", _) => ItemKind::OneTimeToken,
         ("LOCKOUT", _) => ItemKind::Lockout,
         ("RATE", _) => ItemKind::RateSlot,
-        (OUTBOX, _) => ItemKind::Outbox,
+        ("MAIL", "MAIL") => ItemKind::Mail,
         ("ORG", ORG_SK) => ItemKind::Org,
         ("ORG", sk) if sk.starts_with("MEMBER#") => ItemKind::Member,
         ("ORG", sk) if sk.starts_with("INVITE#") => ItemKind::Invite,
@@ -336,7 +349,7 @@ mod tests {
             (one_time_token("h"), ItemKind::OneTimeToken),
             (lockout("a@b.c"), ItemKind::Lockout),
             (rate_slot("login:1", 3), ItemKind::RateSlot),
-            (outbox_message("t", "id"), ItemKind::Outbox),
+            (mail("id"), ItemKind::Mail),
             (org(1), ItemKind::Org),
             (member(1, 2), ItemKind::Member),
             (invite(1, 2), ItemKind::Invite),
@@ -350,6 +363,7 @@ mod tests {
         assert_eq!(slot_number(&rate_slot("b", 7)), Some(7));
         assert_eq!(lockout_subject(&lockout("a@b.c")), Some("a@b.c"));
         assert_eq!(guarded_email(&email_guard("a@b.c")), Some("a@b.c"));
+        assert_eq!(mail_id(partition_key(&mail("m-1")).unwrap()), Some("m-1"));
     }
 
     #[test]

@@ -8,8 +8,8 @@ mod invites;
 mod items;
 pub mod keys;
 mod limits;
+mod mail;
 mod orgs;
-mod outbox;
 mod schema;
 mod sessions;
 mod users;
@@ -17,7 +17,7 @@ mod write;
 
 pub use capacity::Capacity;
 pub use keys::{Item, ItemKind, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
-pub use schema::{IndexDefinition, INDEXES};
+pub use schema::{IndexDefinition, INDEXES, STREAM_VIEW_TYPE};
 
 use crate::domain::ports::{IdStore, StoreError, StoreResult};
 use crate::domain::store_error::{ErrorClass, THROTTLING_CODES};

@@ -5,9 +5,21 @@ use super::keys::{INDEX, INDEX_PARTITION_KEY, INDEX_SORT_KEY, PARTITION_KEY, SOR
 use super::{sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
+
+/// The table's stream carries each new item's image: the mailer function reads the inserted
+/// mail items from it.
+pub const STREAM_VIEW_TYPE: &str = "NEW_IMAGE";
+
+fn stream() -> StreamSpecification {
+    StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(StreamViewType::from(STREAM_VIEW_TYPE))
+        .build()
+        .expect("stream specification has its required fields")
+}
 
 pub struct IndexDefinition {
     pub name: &'static str,
@@ -39,12 +51,27 @@ fn string_attribute(name: &str) -> AttributeDefinition {
         .expect("attribute definition has its required fields")
 }
 
-/// Creates the table (on-demand, keys, GSIs) and turns on TTL; safe to run again. An existing
-/// table is only described, so on AWS (where the template creates it) this needs no rights to
-/// create or change tables.
+/// Creates the table (on-demand, keys, GSIs, stream) and turns on TTL; safe to run again. An
+/// existing table is only described (and given its stream if it predates it), so on AWS (where
+/// the template creates it) this needs no rights to create or change tables.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError> {
     let exists = match client.describe_table().table_name(table).send().await {
-        Ok(_) => true,
+        Ok(out) => {
+            let streaming = out
+                .table()
+                .and_then(|t| t.stream_specification())
+                .is_some_and(|s| s.stream_enabled());
+            if !streaming {
+                client
+                    .update_table()
+                    .table_name(table)
+                    .stream_specification(stream())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("UpdateTable", e))?;
+            }
+            true
+        }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|e| e.is_resource_not_found_exception()) =>
@@ -64,6 +91,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
         .create_table()
         .table_name(table)
         .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(stream())
         .key_schema(key(PARTITION_KEY, KeyType::Hash))
         .key_schema(key(SORT_KEY, KeyType::Range))
         .attribute_definitions(string_attribute(PARTITION_KEY))

@@ -1,10 +1,10 @@
 //! Users, the email guard that keeps emails unique, and the first-admin marker.
 
-use super::items::{n, number, outbox_item, token_item, user_from_item, user_item};
+use super::items::{mail_item, n, number, token_item, user_from_item, user_item};
 use super::keys::{self, s, PARTITION_KEY};
 use super::{failed_conditions, sdk_error, transaction_error, Store};
 use crate::domain::ports::{CreateUserOutcome, StoreResult, UserCursor, UserStore};
-use crate::model::{OneTimeToken, OutboxMessage, Role, User};
+use crate::model::{OneTimeToken, QueuedMail, Role, User};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::sync::atomic::Ordering;
@@ -21,7 +21,7 @@ impl UserStore for Store {
         &self,
         user: &User,
         claim_first_admin: bool,
-        verification: Option<(&OneTimeToken, &OutboxMessage)>,
+        verification: Option<(&OneTimeToken, &QueuedMail)>,
     ) -> StoreResult<CreateUserOutcome> {
         let mut guard = keys::email_guard(&user.email);
         guard.insert("user_id".into(), n(user.id));
@@ -33,7 +33,7 @@ impl UserStore for Store {
         }
         if let Some((token, message)) = verification {
             writes.push(self.put(token_item(token)?));
-            writes.push(self.put(outbox_item(message)?));
+            writes.push(self.put(mail_item(message)?));
         }
         let result = self.transact(writes).await;
         if result.is_ok() {

@@ -5,7 +5,7 @@
 
 use serde_yaml::Value;
 use shared::config::SETTING_NAMES;
-use shared::store::{INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
+use shared::store::{INDEXES, PARTITION_KEY, SORT_KEY, STREAM_VIEW_TYPE, TTL_ATTRIBUTE};
 use shared::Settings;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,7 +36,9 @@ fn template_routes() -> BTreeSet<(String, String)> {
             continue;
         };
         for (_, event) in events {
-            assert_eq!(event["Type"], "HttpApi");
+            if event["Type"] != "HttpApi" {
+                continue; // the mailer's stream
+            }
             assert_eq!(
                 event["Properties"]["Method"], "ANY",
                 "functions route methods themselves"
@@ -177,6 +179,7 @@ fn template_table_equals_the_code_definition() {
         true
     );
     assert_eq!(table["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(text(&table["StreamSpecification"]["StreamViewType"]), STREAM_VIEW_TYPE);
     assert_eq!(template["Resources"]["Table"]["DeletionPolicy"], "Retain");
 }
 
@@ -193,6 +196,10 @@ const ENV_EXAMPLE_ONLY: &[(&str, &str)] = &[
         "make serve starts DynamoDB Local on it and sets DYNAMODB_ENDPOINT from it",
     ),
     ("API_PORT", "make serve's port for cargo lambda watch"),
+    (
+        "MAILDEV_WEB_PORT",
+        "make serve's port for maildev's web inbox and REST API",
+    ),
 ];
 /// Read by `Settings` and not listed in `.env.example`.
 const NOT_IN_ENV_EXAMPLE: &[(&str, &str)] = &[
@@ -219,6 +226,10 @@ const NOT_IN_TEMPLATE: &[(&str, &str)] = &[
         "SECRET_KEY",
         "legacy HS256 key: a deployed function never gets a secret in its environment",
     ),
+    (
+        "SES_ENDPOINT",
+        "tests only (moto): on AWS the SDK uses the region's endpoint",
+    ),
 ];
 /// Template parameters that configure the stack, not a function's environment.
 const STACK_PARAMETERS: &[(&str, &str)] = &[
@@ -231,6 +242,11 @@ const STACK_PARAMETERS: &[(&str, &str)] = &[
         "DependencyFaultAlarmThreshold",
         "the DependencyFaults alarm's threshold",
     ),
+    (
+        "SmtpCredentialsSecretName",
+        "the Secrets Manager secret SMTP_USERNAME and SMTP_PASSWORD are resolved from at deploy time",
+    ),
+    ("SesIdentity", "the one SES identity the mailer may send as (IAM)"),
 ];
 
 fn names(list: &[(&str, &str)]) -> BTreeSet<String> {
@@ -355,6 +371,18 @@ fn template_environment_carries_every_setting_from_its_parameter() {
                 assert_eq!(value, &serde_yaml::from_str::<Value>("!Ref KeySetSecretName").unwrap());
                 used.insert("KeySetSecretName".to_string());
             }
+            // From the optional SMTP credentials secret, into the mailer function only.
+            "SMTP_USERNAME" | "SMTP_PASSWORD" => {
+                let field = if variable == "SMTP_USERNAME" {
+                    "username"
+                } else {
+                    "password"
+                };
+                let expected = format!(
+                    "!If [HasSmtpCredentials, !Sub \"{{{{resolve:secretsmanager:${{SmtpCredentialsSecretName}}:SecretString:{field}}}}}\", \"\"]"
+                );
+                assert_eq!(value, &serde_yaml::from_str::<Value>(&expected).unwrap(), "{variable}");
+            }
             _ => {
                 let parameter = parameter_name(variable);
                 let reference = format!("!Ref {parameter}");
@@ -416,4 +444,70 @@ fn template_defaults_are_the_code_defaults_but_the_hardened_ones() {
         settings(&required),
         "the hardened values differ from the code's"
     );
+}
+
+#[test]
+fn the_mailer_reads_inserted_mail_items_from_the_stream_and_may_send_as_one_identity() {
+    let template = template();
+    let mailer = &template["Resources"]["MailerFunction"]["Properties"];
+    let stream = &mailer["Events"]["MailQueue"];
+    assert_eq!(stream["Type"], "DynamoDB");
+    let pattern: serde_json::Value =
+        serde_json::from_str(text(&stream["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"])).unwrap();
+    assert_eq!(pattern["eventName"], serde_json::json!(["INSERT"]));
+    assert_eq!(
+        pattern["dynamodb"]["Keys"]["pk"]["S"],
+        serde_json::json!([{ "prefix": shared::store::keys::MAIL_PREFIX }])
+    );
+    assert_eq!(
+        stream["Properties"]["FunctionResponseTypes"][0],
+        "ReportBatchItemFailures"
+    );
+    assert_eq!(stream["Properties"]["DestinationConfig"]["OnFailure"]["Type"], "SQS");
+    let statements = mailer["Policies"][0]["Statement"].as_sequence().unwrap();
+    let ses: Vec<_> = statements
+        .iter()
+        .filter(|s| format!("{:?}", s["Action"]).contains("ses:"))
+        .collect();
+    assert_eq!(ses.len(), 1);
+    assert_eq!(ses[0]["Action"], "ses:SendEmail");
+    assert!(
+        !format!("{:?}", ses[0]["Resource"]).contains('*'),
+        "SES on the identity only"
+    );
+    for (name, resource) in template["Resources"].as_mapping().unwrap() {
+        if text(name) != "MailerFunction" {
+            assert!(!format!("{resource:?}").contains("ses:"), "{name:?} may use SES");
+        }
+    }
+}
+
+#[test]
+fn only_the_mailer_links_the_mail_transports() {
+    let manifests = [
+        ("auth", include_str!("../../../functions/auth/Cargo.toml")),
+        ("users", include_str!("../../../functions/users/Cargo.toml")),
+        ("orgs", include_str!("../../../functions/orgs/Cargo.toml")),
+        ("seed", include_str!("../../../functions/seed/Cargo.toml")),
+        ("mailer", include_str!("../../../functions/mailer/Cargo.toml")),
+    ];
+    for (function, manifest) in manifests {
+        let manifest: toml::Value = toml::from_str(manifest).unwrap();
+        let features = manifest["dependencies"]["shared"]
+            .get("features")
+            .and_then(|f| f.as_array())
+            .map(|f| f.iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let links_mail = features.iter().any(|f| f == "mailer");
+        assert_eq!(
+            links_mail,
+            function == "mailer",
+            "{function}: shared features {features:?}"
+        );
+        let dependencies = format!("{:?}", manifest["dependencies"]);
+        assert!(
+            !dependencies.contains("lettre") && !dependencies.contains("sesv2"),
+            "{function} depends on a mail client directly"
+        );
+    }
 }

@@ -10,6 +10,8 @@ mod deployment;
 mod fault_proxy;
 mod faults_api;
 mod keys_api;
+#[cfg(feature = "mailer")]
+mod mail;
 mod openapi;
 mod orgs_api;
 mod secrets_manager;

@@ -139,6 +139,8 @@ impl TestApp {
             None => HashMap::from([
                 ("TABLE_NAME".into(), format!("test-{}", uuid::Uuid::new_v4())),
                 ("APP_ENV".into(), "test".into()),
+                // Mail stays in the table, where `outbox` reads it.
+                ("MAIL_TRANSPORT".into(), "capture".into()),
             ]),
         };
         // A fresh EdDSA key set of its own, unless the test names a source.
