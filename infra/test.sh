@@ -39,7 +39,9 @@ MOTO_SERVER="$TEST_VENV/bin/moto_server" cargo test --workspace --exclude blackb
 
 API_PORT="$(free_port)"
 # Tests claim client addresses through X-Forwarded-For, so each has rate-limit buckets of its own.
-export RUST_LOG=info TRUST_PROXY_HEADERS=true
+# Debug builds on a loaded 2-core machine can be slow: the black-box stack gets a roomy request
+# deadline (the fault-injection tests hold small deadlines to account in process).
+export RUST_LOG=info TRUST_PROXY_HEADERS=true REQUEST_DEADLINE_MS=15000
 # Mail goes over SMTP to maildev, fed by the stream relay, as under `make serve`.
 SMTP_PORT="$(free_port)" MAILDEV_WEB_PORT="$(free_port)"
 export MAIL_TRANSPORT=smtp SMTP_HOST=127.0.0.1 SMTP_PORT SMTP_TLS=none
