@@ -62,6 +62,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "SMTP_TLS",
     "SMTP_USERNAME",
     "SMTP_PASSWORD",
+    "SMTP_CREDENTIALS_SECRET_ID",
     "INVITE_ACCEPTANCE_MODE",
     "REFRESH_TOKEN_EXPIRE_DAYS",
     "REFRESH_REUSE_GRACE_SECONDS",
@@ -154,8 +155,24 @@ pub struct MailSettings {
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_tls: SmtpTls,
-    pub smtp_username: Option<String>,
-    pub smtp_password: Option<SecretString>,
+    pub smtp_credentials: SmtpCredentials,
+}
+
+/// Where the SMTP login comes from. A deployed mailer reads it from Secrets Manager at start-up,
+/// so no secret sits in the function's configuration; the two plain settings are for local runs.
+#[derive(Debug)]
+pub enum SmtpCredentials {
+    None,
+    /// `SMTP_USERNAME` and `SMTP_PASSWORD`.
+    Plain {
+        username: String,
+        password: SecretString,
+    },
+    /// `SMTP_CREDENTIALS_SECRET_ID`: a secret holding `{"username": ..., "password": ...}`.
+    SecretsManager {
+        secret_id: String,
+        endpoint: Option<String>,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,10 +194,12 @@ impl Settings {
         let key_source = key_source(&get, is_dev)?;
         let public_url = get("PUBLIC_URL").map(|url| url.trim().trim_end_matches('/').to_string());
         if let Some(url) = &public_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) {
+            if WebOrigin::of_url(url).is_none() {
                 return Err(ConfigError(format!("PUBLIC_URL={url:?} is not an http(s) URL")));
             }
         }
+        let mail = mail_settings(&get, &app_env, public_url.as_deref())?;
+        let public_origin = public_url.as_deref().and_then(WebOrigin::of_url);
         Ok(Settings {
             table_name,
             dynamodb_endpoint: get("DYNAMODB_ENDPOINT"),
@@ -203,7 +222,7 @@ impl Settings {
             lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
             trusted_proxy_hops: parse_positive(&get, "TRUSTED_PROXY_HOPS", 1)? as usize,
-            mail: mail_settings(&get, &app_env)?,
+            mail,
             invite_acceptance_mode: parse(&get, "INVITE_ACCEPTANCE_MODE", AcceptanceMode::Email)?,
             refresh_token_expire_days: parse_positive(&get, "REFRESH_TOKEN_EXPIRE_DAYS", 14)?,
             refresh_reuse_grace_seconds: parse(&get, "REFRESH_REUSE_GRACE_SECONDS", 30)?,
@@ -215,12 +234,7 @@ impl Settings {
             org_write_limit: rate_limit(&get, "ORG_WRITE", 60, 60)?,
             invite_limit: rate_limit(&get, "INVITE", 100, 86_400)?,
             cors_allowed_origins: parse(&get, "CORS_ALLOWED_ORIGINS", OriginList::default())?,
-            public_origin: get("PUBLIC_URL")
-                .map(|url| {
-                    WebOrigin::of_url(&url)
-                        .ok_or_else(|| ConfigError(format!("PUBLIC_URL={url:?} is not an http(s) URL")))
-                })
-                .transpose()?,
+            public_origin,
             app_env,
         })
     }
@@ -268,22 +282,19 @@ fn key_source(get: &impl Fn(&str) -> Option<String>, is_dev: bool) -> Result<Key
     }
 }
 
-fn mail_settings(get: &impl Fn(&str) -> Option<String>, app_env: &str) -> Result<MailSettings, ConfigError> {
+/// `public_url` is `PUBLIC_URL`, already checked.
+fn mail_settings(
+    get: &impl Fn(&str) -> Option<String>,
+    app_env: &str,
+    public_url: Option<&str>,
+) -> Result<MailSettings, ConfigError> {
     let transport = parse(get, "MAIL_TRANSPORT", MailTransport::Ses)?;
     if transport == MailTransport::Capture && !matches!(app_env, "dev" | "test") {
         return Err(ConfigError(format!(
             "MAIL_TRANSPORT=capture keeps mail in the table and is for APP_ENV dev or test only (APP_ENV is {app_env:?}): use ses or smtp"
         )));
     }
-    let public_url = get("PUBLIC_URL")
-        .unwrap_or_else(|| "http://localhost:8000".into())
-        .trim_end_matches('/')
-        .to_string();
-    if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
-        return Err(ConfigError(format!(
-            "PUBLIC_URL={public_url:?} must start with https:// or http://"
-        )));
-    }
+    let public_url = public_url.unwrap_or("http://localhost:8000").to_string();
     let link = |key: &str, page: &str| -> Result<String, ConfigError> {
         let template = get(key).unwrap_or_else(|| format!("{public_url}/{page}?token={{token}}"));
         if !template.contains("{token}") {
@@ -308,9 +319,29 @@ fn mail_settings(get: &impl Fn(&str) -> Option<String>, app_env: &str) -> Result
         smtp_host: get("SMTP_HOST").unwrap_or_else(|| "127.0.0.1".into()),
         smtp_port: parse(get, "SMTP_PORT", 587)?,
         smtp_tls: parse(get, "SMTP_TLS", SmtpTls::StartTls)?,
-        smtp_username: get("SMTP_USERNAME"),
-        smtp_password: get("SMTP_PASSWORD").map(SecretString::from),
+        smtp_credentials: smtp_credentials(get)?,
     })
+}
+
+fn smtp_credentials(get: &impl Fn(&str) -> Option<String>) -> Result<SmtpCredentials, ConfigError> {
+    let secret_id = get("SMTP_CREDENTIALS_SECRET_ID");
+    match (get("SMTP_USERNAME"), get("SMTP_PASSWORD"), secret_id) {
+        (None, None, None) => Ok(SmtpCredentials::None),
+        (None, None, Some(secret_id)) => Ok(SmtpCredentials::SecretsManager {
+            secret_id: secret_id.trim().to_string(),
+            endpoint: get("SECRETS_MANAGER_ENDPOINT"),
+        }),
+        (Some(username), Some(password), None) => Ok(SmtpCredentials::Plain {
+            username,
+            password: SecretString::from(password),
+        }),
+        (_, _, Some(_)) => Err(ConfigError(
+            "SMTP_CREDENTIALS_SECRET_ID is set next to SMTP_USERNAME or SMTP_PASSWORD: keep the one the credentials are in".into(),
+        )),
+        _ => Err(ConfigError(
+            "SMTP_USERNAME and SMTP_PASSWORD go together: set both, or neither".into(),
+        )),
+    }
 }
 
 fn check_secret_strength(key: &str) -> Result<(), ConfigError> {
@@ -568,6 +599,31 @@ mod tests {
         }
         let s = settings(&[("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)]).unwrap();
         assert_eq!(s.mail.transport, MailTransport::Ses);
+    }
+
+    #[test]
+    fn the_smtp_login_is_both_plain_settings_or_one_secret() {
+        let base = [("TABLE_NAME", "t"), ("SECRET_KEY", STRONG)];
+        let with = |extra: &[(&str, &str)]| settings(&[&base[..], extra].concat()).map(|s| s.mail.smtp_credentials);
+        assert!(matches!(with(&[]).unwrap(), SmtpCredentials::None));
+        let SmtpCredentials::Plain { username, password } =
+            with(&[("SMTP_USERNAME", "u"), ("SMTP_PASSWORD", "p")]).unwrap()
+        else {
+            panic!("plain settings")
+        };
+        assert_eq!((username.as_str(), password.expose_secret()), ("u", "p"));
+        let SmtpCredentials::SecretsManager { secret_id, .. } =
+            with(&[("SMTP_CREDENTIALS_SECRET_ID", " smtp/login ")]).unwrap()
+        else {
+            panic!("a secret")
+        };
+        assert_eq!(secret_id, "smtp/login");
+        let half = with(&[("SMTP_USERNAME", "u")]).unwrap_err().to_string();
+        assert!(half.contains("go together"), "{half}");
+        let both = with(&[("SMTP_PASSWORD", "p"), ("SMTP_CREDENTIALS_SECRET_ID", "smtp/login")])
+            .unwrap_err()
+            .to_string();
+        assert!(both.contains("SMTP_CREDENTIALS_SECRET_ID is set next to"), "{both}");
     }
 
     #[test]

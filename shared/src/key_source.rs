@@ -1,5 +1,6 @@
 //! Where the key set lives (the adapters of `domain::keys::KeySetStore`): AWS Secrets Manager on
 //! AWS (crate feature `secrets`), a local file under `make serve`, or the legacy `SECRET_KEY`.
+//! The mailer reads its SMTP login from Secrets Manager through the same client.
 
 use crate::domain::keys::{KeyRing, KeySet, KeySetError, KeySetStore};
 use crate::model::KeySource;
@@ -22,6 +23,12 @@ pub async fn open(source: &KeySource, now: DateTime<Utc>) -> Result<KeyRing, Key
         KeySource::SecretsManager { secret_id, endpoint } => secrets_manager(secret_id, endpoint.as_deref()).await?,
     };
     KeyRing::open(store, now).await
+}
+
+/// The string value of a Secrets Manager secret, read once (the mailer's SMTP login).
+pub async fn read_secret(secret_id: &str, endpoint: Option<&str>) -> Result<String, String> {
+    let store = secrets_manager(secret_id, endpoint).await.map_err(|e| e.to_string())?;
+    store.read().await
 }
 
 #[cfg(feature = "secrets")]

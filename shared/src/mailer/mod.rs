@@ -10,7 +10,7 @@ use crate::App;
 use serde_json::{json, Value};
 
 pub use ses::Ses;
-pub use smtp::Smtp;
+pub use smtp::{login as smtp_login, Smtp};
 
 /// The transport `MAIL_TRANSPORT` names, built once per Lambda instance.
 pub enum Transports {
@@ -25,7 +25,7 @@ impl Transports {
         let settings = &app.settings.mail;
         Ok(match settings.transport {
             MailTransport::Ses => Transports::Ses(Ses::new(settings).await),
-            MailTransport::Smtp => Transports::Smtp(Smtp::new(settings)?),
+            MailTransport::Smtp => Transports::Smtp(Smtp::new(settings).await?),
             MailTransport::Capture => Transports::Capture,
         })
     }

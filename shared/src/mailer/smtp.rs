@@ -1,12 +1,12 @@
 //! SMTP with lettre over rustls: STARTTLS, implicit TLS, or plain for a local server (maildev).
 
-use crate::config::MailSettings;
+use crate::config::{MailSettings, SmtpCredentials};
 use crate::domain::mail::SendError;
 use crate::model::{RenderedMail, SmtpTls};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 pub struct Smtp {
@@ -15,7 +15,7 @@ pub struct Smtp {
 }
 
 impl Smtp {
-    pub fn new(settings: &MailSettings) -> Result<Self, String> {
+    pub async fn new(settings: &MailSettings) -> Result<Self, String> {
         let host = settings.smtp_host.as_str();
         let builder = match settings.smtp_tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
@@ -26,8 +26,8 @@ impl Smtp {
             }
         };
         let mut builder = builder.port(settings.smtp_port).timeout(Some(Duration::from_secs(5)));
-        if let (Some(user), Some(password)) = (&settings.smtp_username, &settings.smtp_password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.expose_secret().to_string()));
+        if let Some((username, password)) = login(&settings.smtp_credentials).await? {
+            builder = builder.credentials(Credentials::new(username, password.expose_secret().to_string()));
         }
         let from = settings
             .from
@@ -54,6 +54,29 @@ impl Smtp {
             Ok(_) => Ok(()),
             Err(e) if e.is_permanent() => Err(SendError::Permanent(format!("SMTP: {e}"))),
             Err(e) => Err(SendError::Transient(format!("SMTP: {e}"))),
+        }
+    }
+}
+
+/// The SMTP login, if the server wants one: from the settings, or read once from the Secrets
+/// Manager secret they name. An error is one line naming the secret and what is wrong.
+pub async fn login(credentials: &SmtpCredentials) -> Result<Option<(String, SecretString)>, String> {
+    #[derive(serde::Deserialize)]
+    struct Login {
+        username: String,
+        password: String,
+    }
+    match credentials {
+        SmtpCredentials::None => Ok(None),
+        SmtpCredentials::Plain { username, password } => Ok(Some((username.clone(), password.clone()))),
+        SmtpCredentials::SecretsManager { secret_id, endpoint } => {
+            let text = crate::key_source::read_secret(secret_id, endpoint.as_deref())
+                .await
+                .map_err(|e| format!("SMTP_CREDENTIALS_SECRET_ID={secret_id:?}: {e}"))?;
+            let login: Login = serde_json::from_str(&text).map_err(|_| {
+                format!("SMTP_CREDENTIALS_SECRET_ID={secret_id:?}: the secret must be JSON {{\"username\": \"...\", \"password\": \"...\"}}")
+            })?;
+            Ok(Some((login.username, SecretString::from(login.password))))
         }
     }
 }

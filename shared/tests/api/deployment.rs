@@ -227,6 +227,14 @@ const NOT_IN_TEMPLATE: &[(&str, &str)] = &[
         "legacy HS256 key: a deployed function never gets a secret in its environment",
     ),
     (
+        "SMTP_USERNAME",
+        "local only: a deployed mailer reads its SMTP login from SMTP_CREDENTIALS_SECRET_ID",
+    ),
+    (
+        "SMTP_PASSWORD",
+        "local only: a deployed function never gets a secret in its environment",
+    ),
+    (
         "SES_ENDPOINT",
         "tests only (moto): on AWS the SDK uses the region's endpoint",
     ),
@@ -241,10 +249,6 @@ const STACK_PARAMETERS: &[(&str, &str)] = &[
     (
         "DependencyFaultAlarmThreshold",
         "the DependencyFaults alarm's threshold",
-    ),
-    (
-        "SmtpCredentialsSecretName",
-        "the Secrets Manager secret SMTP_USERNAME and SMTP_PASSWORD are resolved from at deploy time",
     ),
     ("SesIdentity", "the one SES identity the mailer may send as (IAM)"),
 ];
@@ -371,17 +375,13 @@ fn template_environment_carries_every_setting_from_its_parameter() {
                 assert_eq!(value, &serde_yaml::from_str::<Value>("!Ref KeySetSecretName").unwrap());
                 used.insert("KeySetSecretName".to_string());
             }
-            // From the optional SMTP credentials secret, into the mailer function only.
-            "SMTP_USERNAME" | "SMTP_PASSWORD" => {
-                let field = if variable == "SMTP_USERNAME" {
-                    "username"
-                } else {
-                    "password"
-                };
-                let expected = format!(
-                    "!If [HasSmtpCredentials, !Sub \"{{{{resolve:secretsmanager:${{SmtpCredentialsSecretName}}:SecretString:{field}}}}}\", \"\"]"
+            // The optional SMTP login's secret (read at run time), into the mailer function only.
+            "SMTP_CREDENTIALS_SECRET_ID" => {
+                assert_eq!(
+                    value,
+                    &serde_yaml::from_str::<Value>("!Ref SmtpCredentialsSecretName").unwrap()
                 );
-                assert_eq!(value, &serde_yaml::from_str::<Value>(&expected).unwrap(), "{variable}");
+                used.insert("SmtpCredentialsSecretName".to_string());
             }
             _ => {
                 let parameter = parameter_name(variable);
@@ -510,4 +510,42 @@ fn only_the_mailer_links_the_mail_transports() {
             "{function} depends on a mail client directly"
         );
     }
+}
+
+/// Every function that opens the key set (all but the static web pages) may read its secret, and
+/// only the mailer may read the SMTP login's; no secret is resolved into any configuration.
+#[test]
+fn functions_read_their_secrets_at_run_time_and_no_configuration_holds_one() {
+    let template = template();
+    let readable = |function: &str| -> String {
+        let statements = template["Resources"][function]["Properties"]["Policies"][0]["Statement"]
+            .as_sequence()
+            .unwrap();
+        statements
+            .iter()
+            .filter(|s| format!("{:?}", s["Action"]).contains("secretsmanager:GetSecretValue"))
+            .map(|s| format!("{:?}", s["Resource"]))
+            .collect()
+    };
+    for function in [
+        "AuthFunction",
+        "UsersFunction",
+        "OrgsFunction",
+        "SeedFunction",
+        "MailerFunction",
+    ] {
+        assert!(
+            readable(function).contains("${KeySetSecretName}-??????"),
+            "{function} cannot read the key set"
+        );
+        assert_eq!(
+            readable(function).contains("${SmtpCredentialsSecretName}"),
+            function == "MailerFunction",
+            "{function} and the SMTP login"
+        );
+    }
+    assert!(
+        !TEMPLATE.contains("resolve:secretsmanager"),
+        "a secret resolved at deploy time"
+    );
 }

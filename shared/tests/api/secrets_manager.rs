@@ -85,3 +85,54 @@ async fn a_missing_secret_is_one_line_naming_it() {
     assert!(err.contains("ResourceNotFoundException"), "{err}");
     assert!(!err.contains('\n'), "{err}");
 }
+
+/// The mailer's SMTP login, read from its secret at start-up (never from its configuration).
+#[cfg(feature = "mailer")]
+#[tokio::test]
+async fn the_mailer_reads_its_smtp_login_from_the_secret_and_names_a_bad_one() {
+    use secrecy::ExposeSecret;
+    use shared::config::SmtpCredentials;
+    use shared::mailer::smtp_login;
+
+    let Some(endpoint) = endpoint() else { return };
+    let client = client(&endpoint).await;
+    let name = format!("gatehouse/it/smtp-{}", uuid::Uuid::new_v4());
+    let login = json!({ "username": "mailer@example.com", "password": "smtp-password-in-the-secret" });
+    client
+        .create_secret()
+        .name(&name)
+        .secret_string(login.to_string())
+        .send()
+        .await
+        .unwrap();
+    let from = |secret_id: &str| SmtpCredentials::SecretsManager {
+        secret_id: secret_id.to_string(),
+        endpoint: Some(endpoint.clone()),
+    };
+    let (username, password) = smtp_login(&from(&name)).await.unwrap().expect("a login");
+    assert_eq!(username, "mailer@example.com");
+    assert_eq!(password.expose_secret(), "smtp-password-in-the-secret");
+
+    let missing = smtp_login(&from("gatehouse/it/no-smtp-login")).await.unwrap_err();
+    assert!(
+        missing.contains("SMTP_CREDENTIALS_SECRET_ID=\"gatehouse/it/no-smtp-login\""),
+        "{missing}"
+    );
+    assert!(missing.contains("ResourceNotFoundException"), "{missing}");
+    assert!(!missing.contains('\n'), "{missing}");
+
+    let malformed = format!("{name}-malformed");
+    client
+        .create_secret()
+        .name(&malformed)
+        .secret_string("user:smtp-password-not-json")
+        .send()
+        .await
+        .unwrap();
+    let error = smtp_login(&from(&malformed)).await.unwrap_err();
+    assert!(error.contains("must be JSON"), "{error}");
+    assert!(
+        !error.contains("smtp-password-not-json"),
+        "the secret stays out of the error: {error}"
+    );
+}
