@@ -192,6 +192,15 @@ start_functions() {
   start_watch "$1" "$2/watch.pid" "$2/watch.log"
   create_table "$1" >/dev/null
   start_relay "$1" "$2/relay.pid" "$2/relay.log"
+  warm_functions "$1"
+}
+# cargo lambda watch starts a function on its first request (`cargo run`, seconds on a loaded
+# machine): start each now, so that no test's first request, nor a page's, waits for it.
+warm_functions() {
+  local path
+  for path in /docs /api/v1/openapi.json /api/v1/auth/users /api/v1/orgs; do
+    curl -s -o /dev/null --max-time 120 "http://127.0.0.1:$1$path" || log "warming $path did not answer"
+  done
 }
 
 stop_functions() { # RUN_DIR
