@@ -62,7 +62,7 @@ def test_every_page_sends_the_security_headers():
 def test_docs_authorize_with_the_password_flow_then_try_auth_me(browser):
     email = register(new_email("docs"))
     browser.get(f"{BASE_URL}/docs")
-    # Swagger UI parses a 1.5 MB bundle and the whole document first: minutes on a starved CPU.
+    # Swagger UI parses a 1.5 MB bundle and the whole document first: over 30 s on a starved CPU.
     wait(browser, visible(".auth-wrapper button.authorize"), seconds=120).click()
     wait(browser, visible("#oauth_username")).send_keys(email)
     css(browser, "#oauth_password").send_keys(PASSWORD)
