@@ -588,3 +588,33 @@ async fn closing_the_account_is_refused_while_it_owns_an_org_with_other_members(
         .clone();
     assert_eq!(members.len(), 1, "the org stays with bob alone: {members:?}");
 }
+
+#[tokio::test]
+async fn the_self_service_routes_share_a_rate_limit_of_their_own_per_client() {
+    let t = TestApp::with_env(&[("RATE_LIMIT_LOGIN_MAX", "3")]).await;
+    let access = t.user_with_token("jane@example.com").await;
+    let wrong = "Wrong1234!";
+    let first = [
+        t.post_json_with_token(CHANGE_PASSWORD, &password_change(wrong, NEW_PASSWORD), &access)
+            .await,
+        t.post_json_with_token(CHANGE_EMAIL, &email_change("new@example.com", wrong), &access)
+            .await,
+        close_account(&t, &access, wrong).await,
+    ];
+    assert_eq!(first.map(|r| r.status), [400, 400, 400]);
+    let limited = t
+        .post_json_with_token(CHANGE_PASSWORD, &password_change(PASSWORD, NEW_PASSWORD), &access)
+        .await;
+    assert_eq!(limited.status, 429, "{:?}", limited.body);
+    assert!(limited.headers.get("retry-after").is_some());
+    assert_eq!(
+        t.login("jane@example.com", PASSWORD).await.status,
+        200,
+        "logins count in a bucket of their own"
+    );
+    t.clock.advance(Duration::seconds(61));
+    let passes = t
+        .post_json_with_token(CHANGE_PASSWORD, &password_change(PASSWORD, NEW_PASSWORD), &access)
+        .await;
+    assert_eq!(passes.status, 200, "the window slid: {:?}", passes.body);
+}
