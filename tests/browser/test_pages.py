@@ -1,4 +1,4 @@
-"""The pages in a real browser: /docs, /reset, /verify, /invite, /account."""
+"""The pages in a real browser: /docs, /reset, /verify, /verify-email-change, /invite, /account."""
 
 from conftest import (
     BASE_URL,
@@ -17,7 +17,7 @@ from conftest import (
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-PAGES = ["/docs", "/verify", "/reset", "/invite", "/account"]
+PAGES = ["/docs", "/verify", "/verify-email-change", "/reset", "/invite", "/account"]
 
 
 def css(driver, selector):
@@ -119,6 +119,23 @@ def test_verification_link_verifies_the_email(browser):
     assert request("GET", "/api/v1/auth/me", token=login(email)).json()["is_verified"] is True
     # A second use of the same link is refused, and the page says so.
     open_with_token(browser, "/verify", token)
+    wait(browser, lambda d: css(d, "#alert").text != "")
+
+
+def test_email_change_link_moves_the_account(browser):
+    email = register(new_email("move"))
+    token = login(email)
+    moved = new_email("moved")
+    asked = request("POST", "/api/v1/auth/change-email", {"new_email": moved, "password": PASSWORD}, token=token)
+    assert asked.status == 200, asked.body
+    change = mailed_token(moved, "Confirm your new email address")
+    open_with_token(browser, "/verify-email-change", change)
+    wait(browser, status_says("Your account now uses this email address"))
+    screenshot(browser, "verify-email-change")
+    me = request("GET", "/api/v1/auth/me", token=token).json()
+    assert (me["email"], me["is_verified"]) == (moved, True)
+    # A second use of the same link is refused, and the page says so.
+    open_with_token(browser, "/verify-email-change", change)
     wait(browser, lambda d: css(d, "#alert").text != "")
 
 
