@@ -139,6 +139,41 @@ def test_email_change_link_moves_the_account(browser):
     wait(browser, lambda d: css(d, "#alert").text != "")
 
 
+def test_account_changes_the_password_and_closes_the_account(browser):
+    email = register(new_email("self"))
+    other = login(email)
+    browser.get(f"{BASE_URL}/account")
+    wait(browser, visible("#email")).send_keys(email)
+    css(browser, "#password").send_keys(PASSWORD)
+    css(browser, "#sign-in-form button").click()
+    wait(browser, visible("#account"))
+
+    fill(browser, "current-password", "Wrong1234!")
+    fill(browser, "new-password", "NewSecret5678!")
+    css(browser, "#change-password-form button").click()
+    wait(browser, lambda d: "Incorrect password" in css(d, "#alert").text)
+    fill(browser, "current-password", PASSWORD)
+    fill(browser, "new-password", "NewSecret5678!")
+    css(browser, "#change-password-form button").click()
+    wait(browser, status_says("Password changed"))
+    assert request("GET", "/api/v1/auth/me", token=other).status == 401, "the other session ended"
+    browser.refresh()
+    wait(browser, visible("#account"))  # this browser's session lives on
+
+    fill(browser, "new-email", new_email("moved"))
+    fill(browser, "email-password", "NewSecret5678!")
+    css(browser, "#change-email-form button").click()
+    wait(browser, status_says("confirmation link is on its way"))
+    screenshot(browser, "account-credentials")
+
+    fill(browser, "close-password", "NewSecret5678!")
+    css(browser, "#close-form button").click()
+    wait(browser, status_says("Your account is closed"))
+    wait(browser, visible("#sign-in"))
+    assert login(email, "NewSecret5678!") is None
+    assert csp_violations(browser) == []
+
+
 def create_org(owner_token, name):
     slug = name.lower().replace(" ", "-")
     response = request("POST", "/api/v1/orgs", {"name": name, "slug": slug}, token=owner_token)
