@@ -55,6 +55,7 @@ pub const SETTING_NAMES: &[&str] = &[
     "MAIL_VERIFY_URL",
     "MAIL_RESET_URL",
     "MAIL_INVITE_URL",
+    "MAIL_EMAIL_CHANGE_URL",
     "SES_CONFIGURATION_SET",
     "SES_ENDPOINT",
     "SMTP_HOST",
@@ -148,6 +149,7 @@ pub struct MailSettings {
     pub verify_url: String,
     pub reset_url: String,
     pub invite_url: String,
+    pub email_change_url: String,
     pub public_url: String,
     pub ses_configuration_set: Option<String>,
     /// moto's URL in tests; unset on AWS.
@@ -313,6 +315,7 @@ fn mail_settings(
         verify_url: link("MAIL_VERIFY_URL", "verify")?,
         reset_url: link("MAIL_RESET_URL", "reset")?,
         invite_url: link("MAIL_INVITE_URL", "invite")?,
+        email_change_url: link("MAIL_EMAIL_CHANGE_URL", "verify-email-change")?,
         public_url,
         ses_configuration_set: get("SES_CONFIGURATION_SET"),
         ses_endpoint: get("SES_ENDPOINT"),
@@ -638,6 +641,10 @@ mod tests {
         assert_eq!(s.mail.verify_url, "https://auth.example.com/verify?token={token}");
         assert_eq!(s.mail.reset_url, "https://auth.example.com/reset?token={token}");
         assert_eq!(s.mail.invite_url, "https://app.example.com/join?t={token}");
+        assert_eq!(
+            s.mail.email_change_url,
+            "https://auth.example.com/verify-email-change?token={token}"
+        );
         let err = settings(&[
             ("TABLE_NAME", "t"),
             ("SECRET_KEY", STRONG),

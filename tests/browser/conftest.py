@@ -94,7 +94,7 @@ def mailed_token(email, subject, seconds=30):
     SMTP server's inbox (maildev's REST API at `MAILDEV_URL`) as a person would click it; the
     mailer sends after the API has answered, so it waits for the mail to arrive."""
     maildev = os.environ["MAILDEV_URL"].rstrip("/")
-    link = re.compile(re.escape(os.environ.get("PUBLIC_URL", BASE_URL).rstrip("/")) + r"/\w+\?token=([A-Za-z0-9_-]{43})")
+    link = re.compile(re.escape(os.environ.get("PUBLIC_URL", BASE_URL).rstrip("/")) + r"/[\w-]+\?token=([A-Za-z0-9_-]{43})")
     deadline = time.monotonic() + seconds
     while True:
         with urllib.request.urlopen(f"{maildev}/api/email") as response:

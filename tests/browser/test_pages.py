@@ -1,4 +1,4 @@
-"""The pages in a real browser: /docs, /reset, /verify, /invite, /account."""
+"""The pages in a real browser: /docs, /reset, /verify, /verify-email-change, /invite, /account."""
 
 from conftest import (
     BASE_URL,
@@ -17,7 +17,7 @@ from conftest import (
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
-PAGES = ["/docs", "/verify", "/reset", "/invite", "/account"]
+PAGES = ["/docs", "/verify", "/verify-email-change", "/reset", "/invite", "/account"]
 
 
 def css(driver, selector):
@@ -121,6 +121,58 @@ def test_verification_link_verifies_the_email(browser):
     # A second use of the same link is refused, and the page says so.
     open_with_token(browser, "/verify", token)
     wait(browser, lambda d: css(d, "#alert").text != "")
+
+
+def test_email_change_link_moves_the_account(browser):
+    email = register(new_email("move"))
+    token = login(email)
+    moved = new_email("moved")
+    asked = request("POST", "/api/v1/auth/change-email", {"new_email": moved, "password": PASSWORD}, token=token)
+    assert asked.status == 200, asked.body
+    change = mailed_token(moved, "Confirm your new email address")
+    open_with_token(browser, "/verify-email-change", change)
+    wait(browser, status_says("Your account now uses this email address"))
+    screenshot(browser, "verify-email-change")
+    me = request("GET", "/api/v1/auth/me", token=token).json()
+    assert (me["email"], me["is_verified"]) == (moved, True)
+    # A second use of the same link is refused, and the page says so.
+    open_with_token(browser, "/verify-email-change", change)
+    wait(browser, lambda d: css(d, "#alert").text != "")
+
+
+def test_account_changes_the_password_and_closes_the_account(browser):
+    email = register(new_email("self"))
+    other = login(email)
+    browser.get(f"{BASE_URL}/account")
+    wait(browser, visible("#email")).send_keys(email)
+    css(browser, "#password").send_keys(PASSWORD)
+    css(browser, "#sign-in-form button").click()
+    wait(browser, visible("#account"))
+
+    fill(browser, "current-password", "Wrong1234!")
+    fill(browser, "new-password", "NewSecret5678!")
+    css(browser, "#change-password-form button").click()
+    wait(browser, lambda d: "Incorrect password" in css(d, "#alert").text)
+    fill(browser, "current-password", PASSWORD)
+    fill(browser, "new-password", "NewSecret5678!")
+    css(browser, "#change-password-form button").click()
+    wait(browser, status_says("Password changed"))
+    assert request("GET", "/api/v1/auth/me", token=other).status == 401, "the other session ended"
+    browser.refresh()
+    wait(browser, visible("#account"))  # this browser's session lives on
+
+    fill(browser, "new-email", new_email("moved"))
+    fill(browser, "email-password", "NewSecret5678!")
+    css(browser, "#change-email-form button").click()
+    wait(browser, status_says("confirmation link is on its way"))
+    screenshot(browser, "account-credentials")
+
+    fill(browser, "close-password", "NewSecret5678!")
+    css(browser, "#close-form button").click()
+    wait(browser, status_says("Your account is closed"))
+    wait(browser, visible("#sign-in"))
+    assert login(email, "NewSecret5678!") is None
+    assert csp_violations(browser) == []
 
 
 def create_org(owner_token, name):

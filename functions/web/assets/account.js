@@ -132,6 +132,43 @@ document.getElementById('revoke-others').addEventListener('click', async () => {
   await loadSessions();
 });
 
+const passwordForm = document.getElementById('change-password-form');
+onSubmit(passwordForm, async ({ current_password, new_password }) => {
+  // The answer carries this session's new tokens (and cookies): the page stays signed in.
+  const result = await api('POST', '/auth/change-password', { json: { current_password, new_password } });
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  passwordForm.reset();
+  say('Password changed. Every other session was signed out.', 'success');
+  await loadSessions();
+});
+
+const emailForm = document.getElementById('change-email-form');
+onSubmit(emailForm, async ({ new_email, password }) => {
+  const result = await api('POST', '/auth/change-email', { json: { new_email, password } });
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  emailForm.reset();
+  say(`A confirmation link is on its way to ${new_email}. Your address changes once you open it.`, 'success');
+});
+
+const closeForm = document.getElementById('close-form');
+onSubmit(closeForm, async ({ password }) => {
+  const result = await api('DELETE', '/auth/me', { json: { password } });
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  closeForm.reset();
+  show('account', false);
+  show('sign-in');
+  say('Your account is closed.', 'success');
+});
+
 document.getElementById('sign-out').addEventListener('click', async () => {
   await api('POST', '/auth/logout', { renew: false });
   show('account', false);

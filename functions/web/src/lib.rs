@@ -35,6 +35,11 @@ const PAGES: &[Page] = &[
         csp: PAGE_CSP,
     },
     Page {
+        path: "/verify-email-change",
+        html: include_str!("../pages/verify-email-change.html"),
+        csp: PAGE_CSP,
+    },
+    Page {
         path: "/reset",
         html: include_str!("../pages/reset.html"),
         csp: PAGE_CSP,
@@ -80,6 +85,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const ASSETS: &[Asset] = &[
     text!("common.js", JS),
     text!("verify.js", JS),
+    text!("verify-email-change.js", JS),
     text!("reset.js", JS),
     text!("invite.js", JS),
     text!("account.js", JS),

@@ -134,14 +134,22 @@ pub async fn set_role(app: &App, actor: Actor<'_>, id: i64, role: &str) -> Resul
     Ok(user)
 }
 
-/// `DELETE /auth/users/{id}`: admins, never themselves. Refused (409) while the user is the
-/// owner of an org with other members; orgs where they are alone go with them, as do their
-/// memberships and the pending invites they sent. The user and its email guard go last,
-/// together, so a failure on the way leaves an account that can be deleted again.
+/// `DELETE /auth/users/{id}`: admins, never themselves; the rules of `close_account`.
 pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError> {
     require(caller, &[Role::Admin])?;
     refuse_self(Actor::User(caller), id, "delete")?;
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
+    close_account(app, caller.user.id, &user).await?;
+    audit("auth.user_deleted", Actor::User(caller), id).emit(app.clock.now());
+    Ok(())
+}
+
+/// Deletes `user` on behalf of `actor` (an admin, or the user themselves): refused (409) while
+/// the user is the owner of an org with other members; orgs where they are alone go with them,
+/// as do their memberships and the pending invites they sent; the user and its email guard go
+/// last, together, so a failure on the way leaves an account that can be deleted again.
+pub async fn close_account(app: &App, actor: i64, user: &User) -> Result<(), AppError> {
+    let id = user.id;
     let mut partitions = Vec::new();
     for membership in app.store.memberships_of(id).await? {
         let partition = app.store.org_partition(membership.organization_id).await?;
@@ -164,7 +172,7 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
         if is_owner {
             app.store.delete_org(org_id).await?;
             AuditEvent::new("auth.org_deleted")
-                .actor_id(caller.user.id)
+                .actor_id(actor)
                 .target("org", org_id)
                 .emit(app.clock.now());
             continue;
@@ -180,10 +188,9 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
     }
     // No session needs revoking: every token and refresh token of a deleted user is refused
     // because the user is gone.
-    if !app.store.delete_user(&user).await? {
+    if !app.store.delete_user(user).await? {
         return Err(not_found());
     }
-    audit("auth.user_deleted", Actor::User(caller), id).emit(app.clock.now());
     Ok(())
 }
 

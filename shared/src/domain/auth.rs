@@ -5,10 +5,10 @@ use crate::domain::keys::USERNAME_HASH_LABEL;
 use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::password::Verdict;
-use crate::domain::ports::Reservation;
+use crate::domain::ports::{FailureCount, Reservation};
 use crate::domain::sessions;
 use crate::error::AppError;
-use crate::model::{Caller, Email, Origin, TokenPair};
+use crate::model::{Caller, Email, Origin, TokenPair, User};
 use crate::App;
 use secrecy::SecretString;
 
@@ -44,25 +44,9 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         |e| e.to_string(),
     );
     let attempts = app.settings.lockout_attempts;
-    let lock_ms = app.settings.lockout_minutes * 60_000;
     let email_text = email.as_ref().map(|e| e.as_str());
-    let (mut seen, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
-    let mut slot = None;
-    for _ in 0..RESERVE_ROUNDS {
-        let now_ms = app.clock.now().timestamp_millis();
-        let Some(reservation) = Reservation::plan(seen, now_ms, lock_ms, attempts) else {
-            break;
-        };
-        slot = app.store.reserve_attempt(&lockout_key, &reservation).await?;
-        if slot.is_some() {
-            break;
-        }
-        // Locked by parallel attempts, or restarted by one: read again and decide again.
-        seen = app.store.failures_and_user_id(&lockout_key, None).await?.0;
-    }
-    let Some(slot) = slot else {
-        return Err(locked(app, &lockout_key));
-    };
+    let (seen, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
+    let slot = reserve_slot(app, &lockout_key, seen).await?;
 
     // An unknown email costs the same read as a known one, so timing tells them apart no more
     // than the answer does.
@@ -107,6 +91,57 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     event.emit(now);
     // The session is written together with `last_login` (and the upgraded hash).
     sessions::start_login(app, user, origin, upgraded).await
+}
+
+/// Takes an attempt slot on `lockout_key`'s counter (first read as `seen`), or answers the
+/// lockout's 403 when the counter is full.
+async fn reserve_slot(app: &App, lockout_key: &str, mut seen: FailureCount) -> Result<i64, AppError> {
+    let attempts = app.settings.lockout_attempts;
+    let lock_ms = app.settings.lockout_minutes * 60_000;
+    for _ in 0..RESERVE_ROUNDS {
+        let now_ms = app.clock.now().timestamp_millis();
+        let Some(reservation) = Reservation::plan(seen, now_ms, lock_ms, attempts) else {
+            break;
+        };
+        if let Some(slot) = app.store.reserve_attempt(lockout_key, &reservation).await? {
+            return Ok(slot);
+        }
+        // Locked by parallel attempts, or restarted by one: read again and decide again.
+        seen = app.store.failures_and_user_id(lockout_key, None).await?.0;
+    }
+    Err(locked(app, lockout_key))
+}
+
+pub const INCORRECT_PASSWORD: &str = "Incorrect password";
+
+/// Re-checks the signed-in user's password before a credential change (change password or
+/// email, close the account). The attempt counts on the email's lockout counter exactly as a
+/// login does: the slot is reserved before Argon2 runs, a failure keeps it (400), a success
+/// frees the counter, and a locked email gets the login's 403 without a check.
+pub async fn confirm_password(
+    app: &App,
+    user: &User,
+    password: SecretString,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let (seen, _) = app.store.failures_and_user_id(&user.email, None).await?;
+    let slot = reserve_slot(app, &user.email, seen).await?;
+    app.password_checks.record();
+    if !password::verify(password, Some(user.hashed_password.clone())).await {
+        AuditEvent::new("auth.password_check_failed")
+            .actor_id(user.id)
+            .actor_email(&user.email)
+            .ip_address(ip)
+            .emit(app.clock.now());
+        if slot == app.settings.lockout_attempts {
+            AuditEvent::new("auth.account_locked")
+                .actor_email(&user.email)
+                .emit(app.clock.now());
+        }
+        return Err(AppError::BadRequest(INCORRECT_PASSWORD.into()));
+    }
+    app.store.clear_failures(&user.email, slot).await?;
+    Ok(())
 }
 
 fn locked(app: &App, lockout_key: &str) -> AppError {

@@ -15,6 +15,9 @@ pub enum Route {
     Register,
     PasswordResetRequest,
     ResendVerification,
+    /// Signed-in credential changes that check the password (change password or email, close the
+    /// account): a bucket of their own under the login's limit, since each is a password guess.
+    AccountChange,
     /// Requests that change orgs, counted per user.
     OrgWrite,
     /// Invites created, counted per org.
@@ -28,6 +31,7 @@ impl Route {
             Route::Register => "register",
             Route::PasswordResetRequest => "reset",
             Route::ResendVerification => "resend-verification",
+            Route::AccountChange => "account",
             Route::OrgWrite => "org-write",
             Route::Invite => "invite",
         }
@@ -40,6 +44,7 @@ impl Route {
             Route::Register => s.register_limit,
             Route::PasswordResetRequest => s.reset_limit,
             Route::ResendVerification => s.resend_verification_limit,
+            Route::AccountChange => s.login_limit,
             Route::OrgWrite => s.org_write_limit,
             Route::Invite => s.invite_limit,
         }

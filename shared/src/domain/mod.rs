@@ -1,6 +1,7 @@
 //! The rules: what registration, login and authentication mean, independent of HTTP and DynamoDB.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod discovery;

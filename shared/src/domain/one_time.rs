@@ -41,6 +41,7 @@ pub fn issue(purpose: Purpose, user_id: i64, email: &str, created_at: String, ex
             purpose,
             user_id,
             email: email.to_string(),
+            new_email: None,
             created_at,
             expires_at,
         },

@@ -245,6 +245,72 @@ pub trait SessionStore {
     async fn sessions_of(&self, user_id: i64) -> StoreResult<Vec<Session>>;
 }
 
+// Self-service account changes ------------------------------------------------------------------
+
+/// A signed-in password change: the new hash and, together with it, the session that asked
+/// moved to a fresh generation issued at `tokens_valid_after_ms` (so that it alone outlives the
+/// end of every earlier token).
+pub struct PasswordChange<'a> {
+    pub user_id: i64,
+    /// The hash the current password was checked against: the change applies only while it is
+    /// still the stored one.
+    pub from_hash: &'a str,
+    pub new_hash: &'a str,
+    pub now: &'a str,
+    pub tokens_valid_after_ms: i64,
+    /// The caller's session after the move, and the generation it moves from.
+    pub session: &'a Session,
+    pub from_generation: i64,
+    pub refresh: &'a RefreshRecord,
+    pub notice: &'a QueuedMail,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PasswordChangeOutcome {
+    Changed,
+    /// The password (or the user) changed since it was checked: nothing was written.
+    PasswordMoved,
+    /// The session was refreshed or ended meanwhile: nothing was written.
+    SessionMoved,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum EmailChangeOutcome {
+    Changed,
+    /// The token was used, replaced or expired, or the account changed address meanwhile.
+    InvalidToken,
+    /// Another account holds the new address.
+    AddressTaken,
+}
+
+#[async_trait]
+pub trait AccountStore {
+    /// The password change, the end of every earlier token, the caller's session moved on and
+    /// the notice queued, in one transaction.
+    async fn change_password(&self, change: &PasswordChange<'_>) -> StoreResult<PasswordChangeOutcome>;
+    /// Stores an email-change token, makes it the user's one live one, and queues the message
+    /// carrying it (to the new address) and the notice (to the current one), all or nothing.
+    /// `false` if the user is gone.
+    async fn issue_email_change(
+        &self,
+        token: &OneTimeToken,
+        confirmation: &QueuedMail,
+        notice: &QueuedMail,
+    ) -> StoreResult<bool>;
+    /// Queues two messages at the cost of an `issue_email_change` (the new address is taken).
+    async fn queue_mail_like_an_email_change(&self, first: &QueuedMail, second: &QueuedMail) -> StoreResult<()>;
+    /// Consumes the token and moves the account to its `new_email` in one transaction: the old
+    /// email guard deleted, the new one created (only if no account holds it), the user's email
+    /// set and marked verified, every live one-time token of the user voided.
+    async fn confirm_email_change(
+        &self,
+        token: &OneTimeToken,
+        new_email: &str,
+        now: &str,
+        now_epoch: i64,
+    ) -> StoreResult<EmailChangeOutcome>;
+}
+
 // Rate limits ---------------------------------------------------------------------------------
 
 /// The grant times (epoch ms) of a bucket's slots, by slot number.
@@ -379,7 +445,17 @@ pub trait MailStore {
 
 /// Everything the domain needs from storage; `App::store` is one of these.
 pub trait Ports:
-    IdStore + UserStore + CredentialStore + SessionStore + RateLimitStore + OrgStore + InviteStore + MailStore + Send + Sync
+    IdStore
+    + UserStore
+    + CredentialStore
+    + AccountStore
+    + SessionStore
+    + RateLimitStore
+    + OrgStore
+    + InviteStore
+    + MailStore
+    + Send
+    + Sync
 {
 }
 
@@ -387,6 +463,7 @@ impl<T> Ports for T where
     T: IdStore
         + UserStore
         + CredentialStore
+        + AccountStore
         + SessionStore
         + RateLimitStore
         + OrgStore

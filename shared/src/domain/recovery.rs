@@ -97,6 +97,7 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Passw
         &token.email,
         &MailContent::PasswordChanged {
             changed_at: format_timestamp(now),
+            kept_signed_in: false,
         },
         now,
     );

@@ -44,7 +44,8 @@ fn record_of(app: &App, session: &Session) -> RefreshRecord {
     }
 }
 
-async fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> TokenPair {
+/// The session's current refresh token and an access token issued at `now`.
+pub async fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> TokenPair {
     let (access_token, _) = app.tokens.issue(&user, &session.id, now).await;
     TokenPair {
         access_token,
@@ -52,6 +53,18 @@ async fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> T
         session_id: session.id.clone(),
         user,
     }
+}
+
+/// The session at its next generation, issued at `at`, and that generation's refresh record
+/// (neither stored yet).
+pub fn advance(app: &App, session: &Session, at: DateTime<Utc>) -> (Session, RefreshRecord) {
+    let mut next = session.clone();
+    next.generation += 1;
+    next.rotated_at_ms = at.timestamp_millis();
+    next.last_used_at = Some(format_timestamp(at));
+    next.expires_at = (at + lifetime(app)).timestamp();
+    let record = record_of(app, &next);
+    (next, record)
 }
 
 /// Starts a session for `user` and returns its first pair.

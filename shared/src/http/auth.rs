@@ -1,9 +1,11 @@
 //! The `auth` function: register, token, me, logout, password reset, email verification,
-//! sessions, accepting invites, and the OpenAPI document.
+//! sessions, self-service (change password or email, close the account), accepting invites,
+//! and the OpenAPI document.
 
 use super::extract::{Form, Limited, RateLimited};
 use super::route::Input;
 use super::{cookies, json_response, no_content, Fields, FromFields, Json, OptionalJson, Path, Route};
+use crate::domain::account;
 use crate::domain::auth;
 use crate::domain::discovery;
 use crate::domain::invites;
@@ -45,6 +47,37 @@ pub fn routes() -> Vec<Route> {
             .auth()
             .ok(200, "Detail")
             .errors(&[401]),
+        Route::delete("/api/v1/auth/me", close_account, "Close the caller's account")
+            .auth()
+            .input(Input::Json("PasswordConfirmation"))
+            .ok(200, "Detail")
+            .errors(&[400, 401, 403, 409, 413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/change-password",
+            change_password,
+            "Change the password: every other session ends; the answer is this session's new tokens",
+        )
+        .auth()
+        .input(Input::Json("PasswordChange"))
+        .ok(200, "TokenResponse")
+        .errors(&[400, 401, 403, 409, 413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/change-email",
+            change_email,
+            "Mail a link to a new address that moves the account there (same answer for every address)",
+        )
+        .auth()
+        .input(Input::Json("EmailChange"))
+        .ok(200, "Detail")
+        .errors(&[400, 401, 403, 413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/change-email/confirm",
+            confirm_email_change,
+            "Move the account to the new address with the token mailed there",
+        )
+        .input(Input::Json("TokenBody"))
+        .ok(200, "Detail")
+        .errors(&[400, 413, 422]),
         Route::get("/api/v1/auth/sessions", list_sessions, "The caller's live sessions")
             .auth()
             .ok(200, "SessionList")
@@ -190,6 +223,11 @@ impl Limited for ResetLimit {
 pub struct ResendLimit;
 impl Limited for ResendLimit {
     const ROUTE: limits::Route = limits::Route::ResendVerification;
+}
+
+pub struct AccountChangeLimit;
+impl Limited for AccountChangeLimit {
+    const ROUTE: limits::Route = limits::Route::AccountChange;
 }
 
 pub(super) fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
@@ -513,4 +551,100 @@ async fn decline_invite(
 ) -> Result<Response, AppError> {
     invites::decline(&app, &caller, invite_id).await?;
     Ok(no_content())
+}
+
+/// `{"current_password", "new_password"}`: the new one meets registration's rules; the current
+/// one is only compared (it may predate them).
+struct PasswordChangeBody {
+    current: SecretString,
+    new_password: Password,
+}
+
+impl FromFields for PasswordChangeBody {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let current = fields.required_str("current_password");
+        let new_password = new_password_field(fields, "new_password");
+        let (current, new_password) = current.zip(new_password)?;
+        Some(PasswordChangeBody {
+            current: SecretString::from(current),
+            new_password,
+        })
+    }
+}
+
+async fn change_password(
+    State(app): State<App>,
+    caller: Caller,
+    _: RateLimited<AccountChangeLimit>,
+    origin: Origin,
+    Json(body): Json<PasswordChangeBody>,
+) -> Result<Response, AppError> {
+    let ip = origin.ip.as_deref();
+    let pair = account::change_password(&app, &caller, body.current, body.new_password, ip).await?;
+    Ok(token_response(&app, &pair))
+}
+
+/// `{"new_email", "password"}`.
+struct EmailChangeBody {
+    new_email: Email,
+    password: SecretString,
+}
+
+impl FromFields for EmailChangeBody {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let new_email = email_field(fields, "new_email");
+        let password = fields.required_str("password");
+        let (new_email, password) = new_email.zip(password)?;
+        Some(EmailChangeBody {
+            new_email,
+            password: SecretString::from(password),
+        })
+    }
+}
+
+async fn change_email(
+    State(app): State<App>,
+    caller: Caller,
+    _: RateLimited<AccountChangeLimit>,
+    origin: Origin,
+    Json(body): Json<EmailChangeBody>,
+) -> Result<Response, AppError> {
+    let ip = origin.ip.as_deref();
+    account::request_email_change(&app, &caller, &body.new_email, body.password, ip).await?;
+    Ok(detail_ok(
+        "A confirmation link has been sent to the new address; the account moves once it is opened",
+    ))
+}
+
+async fn confirm_email_change(
+    State(app): State<App>,
+    Json(TokenBody(token)): Json<TokenBody>,
+) -> Result<Response, AppError> {
+    account::confirm_email_change(&app, &token).await?;
+    Ok(detail_ok("Email address has been changed"))
+}
+
+/// `{"password"}`.
+struct PasswordConfirmation(SecretString);
+
+impl FromFields for PasswordConfirmation {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        fields
+            .required_str("password")
+            .map(|password| PasswordConfirmation(SecretString::from(password)))
+    }
+}
+
+/// `DELETE /auth/me`: on success both cookies are cleared.
+async fn close_account(
+    State(app): State<App>,
+    caller: Caller,
+    _: RateLimited<AccountChangeLimit>,
+    origin: Origin,
+    Json(PasswordConfirmation(password)): Json<PasswordConfirmation>,
+) -> Result<Response, AppError> {
+    account::close_own_account(&app, &caller, password, origin.ip.as_deref()).await?;
+    let mut response = detail_ok("Account deleted");
+    cookies::clear_session(&app, &mut response);
+    Ok(response)
 }

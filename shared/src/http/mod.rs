@@ -242,7 +242,7 @@ mod tests {
             assert_eq!(wrong.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
             assert!(wrong.headers().get(header::ALLOW).is_none());
         }
-        let wrong = send(Method::DELETE, "/api/v1/auth/me", &[], vec![]).await;
+        let wrong = send(Method::PUT, "/api/v1/auth/me", &[], vec![]).await;
         assert_eq!(body(wrong).await, json!({ "detail": "Method Not Allowed" }));
     }
 

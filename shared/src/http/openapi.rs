@@ -152,6 +152,21 @@ fn schemas() -> Value {
         ],
     );
     schemas["ReceivedInviteList"] = array_of("ReceivedInviteResponse");
+    schemas["PasswordChange"] = object(
+        json!({
+            "current_password": { "type": "string" },
+            "new_password": { "type": "string", "minLength": 8, "maxLength": 128 },
+        }),
+        &["current_password", "new_password"],
+    );
+    schemas["EmailChange"] = object(
+        json!({
+            "new_email": { "type": "string", "format": "email", "maxLength": 254 },
+            "password": { "type": "string" },
+        }),
+        &["new_email", "password"],
+    );
+    schemas["PasswordConfirmation"] = object(json!({ "password": { "type": "string" } }), &["password"]);
     schemas
 }
 

@@ -48,11 +48,26 @@ pub enum MailContent {
         /// RFC 3339.
         expires_at: String,
     },
-    /// A credential changed (today: the password, by a reset).
+    /// The password changed: by a reset (every session ended) or by its owner while signed in
+    /// (`kept_signed_in`: every session but that one ended).
     PasswordChanged {
         /// RFC 3339.
         changed_at: String,
+        #[serde(default)]
+        kept_signed_in: bool,
     },
+    /// To the address a signed-in user asked to move their account to: the link that confirms it.
+    EmailChange {
+        token: MailSecret,
+        expire_hours: i64,
+    },
+    /// To the account's current address when a move to `new_email` is asked for.
+    EmailChangeRequested {
+        new_email: String,
+    },
+    /// To an address that already has an account when someone asks to move another account to it
+    /// (sent instead of a token, so the answer to the request reveals nothing).
+    EmailChangeAddressTaken,
 }
 
 impl MailContent {
@@ -65,6 +80,9 @@ impl MailContent {
             MailContent::Invite { .. } => "invite",
             MailContent::InviteToAccount { .. } => "invite_to_account",
             MailContent::PasswordChanged { .. } => "password_changed",
+            MailContent::EmailChange { .. } => "email_change",
+            MailContent::EmailChangeRequested { .. } => "email_change_requested",
+            MailContent::EmailChangeAddressTaken => "email_change_address_taken",
         }
     }
 }

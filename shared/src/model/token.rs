@@ -1,4 +1,4 @@
-//! Access-token claims and one-time tokens (password reset, email verification). Only a one-time
+//! Access-token claims and one-time tokens (password reset, email verification, email change). Only a one-time
 //! token's SHA-256 is ever stored.
 
 use super::roles::Role;
@@ -41,6 +41,8 @@ impl AccessClaims {
 pub enum Purpose {
     PasswordReset,
     EmailVerification,
+    /// Proves the mailbox of the address a signed-in user asked to move their account to.
+    EmailChange,
 }
 
 /// What the table keeps of a token: never the token itself.
@@ -51,6 +53,9 @@ pub struct OneTimeToken {
     pub user_id: i64,
     /// The account's email when the token was issued (a reset also clears its lockout).
     pub email: String,
+    /// For an email change: the address the account moves to once the token is confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_email: Option<String>,
     pub created_at: String,
     /// Epoch seconds; the token is void from then on, whatever DynamoDB's TTL has done.
     pub expires_at: i64,

@@ -22,8 +22,8 @@ pub struct User {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    /// Tokens issued before this instant (epoch ms) are refused: set by password reset,
-    /// deactivation and deletion.
+    /// Tokens issued before this instant (epoch ms) are refused: set by password reset and
+    /// change, deactivation and deletion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens_valid_after_ms: Option<i64>,
     /// SHA-256 of the one live password-reset token; issuing another replaces it.
@@ -32,6 +32,9 @@ pub struct User {
     /// SHA-256 of the one live email-verification token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_token_hash: Option<String>,
+    /// SHA-256 of the one live email-change token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_change_token_hash: Option<String>,
 }
 
 /// What the API shows of a user (`UserResponse`).

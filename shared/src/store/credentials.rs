@@ -10,10 +10,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 /// The user attribute that names the one live token of a purpose.
-fn pointer_attribute(purpose: Purpose) -> &'static str {
+pub(super) fn pointer_attribute(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::PasswordReset => "reset_token_hash",
         Purpose::EmailVerification => "verification_token_hash",
+        Purpose::EmailChange => "email_change_token_hash",
     }
 }
 

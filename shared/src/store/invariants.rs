@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 /// - every user has its email guard, and every email guard its user;
 /// - every org has its slug guard and exactly one owner; every slug guard its org;
 /// - every membership its org and its user;
-/// - every user's reset / verification pointer its token;
+/// - every user's reset / verification / email-change pointer its token;
 /// - every refresh record its session;
 /// - every invite token its invite, every pending invite its token, every invite guard its invite.
 pub fn violations(items: &[StoredItem]) -> Vec<String> {
@@ -91,9 +91,13 @@ pub fn violations(items: &[StoredItem]) -> Vec<String> {
         .map(|t| t.hash)
         .collect();
     for user in of(ItemKind::User).filter_map(|i| user_from_item(i.attributes.clone()).ok()) {
-        for pointer in [&user.reset_token_hash, &user.verification_token_hash]
-            .into_iter()
-            .flatten()
+        for pointer in [
+            &user.reset_token_hash,
+            &user.verification_token_hash,
+            &user.email_change_token_hash,
+        ]
+        .into_iter()
+        .flatten()
         {
             if !tokens.contains(pointer) {
                 broken.push(format!("user {} points at a missing one-time token", user.id));

@@ -106,8 +106,9 @@ pub(crate) fn refresh_token(hash: &str) -> Item {
 
 // Credentials: one-time tokens, lockout, rate windows ------------------------------------------
 
-/// A one-time token (password reset, email verification), by its SHA-256: `TOKEN#<hash>` /
-/// `TOKEN`, expiring; the user's `reset_token_hash` / `verification_token_hash` names the live one.
+/// A one-time token (password reset, email verification, email change), by its SHA-256:
+/// `TOKEN#<hash>` / `TOKEN`, expiring; the user's `reset_token_hash` / `verification_token_hash` /
+/// `email_change_token_hash` names the live one.
 pub(crate) fn one_time_token(hash: &str) -> Item {
     key(format!("TOKEN#{hash}"), "TOKEN")
 }

@@ -1,6 +1,7 @@
 //! The only code that knows DynamoDB: item keys (`keys`), attribute names, conditions and
 //! transactions. `Store` implements the domain's ports (`crate::domain::ports`).
 
+mod account;
 mod capacity;
 mod credentials;
 mod invariants;

@@ -495,6 +495,59 @@ async fn every_mutating_route_emits_its_audit_event() {
     )
     .await;
 
+    // Self-service, by a user of its own (the last step closes the account).
+    let (dora_id, dora) = t.quick_user("dora@example.com", Role::User).await;
+    w.skip();
+    let renewed = w
+        .call(
+            M::POST,
+            "/api/v1/auth/change-password",
+            "/api/v1/auth/change-password",
+            Some(&dora),
+            Some(json!({ "current_password": PASSWORD, "new_password": "NewSecret5678!" })),
+            200,
+            "auth.password_changed",
+            json!({ "actor_id": dora_id, "actor_email": "dora@example.com" }),
+        )
+        .await;
+    let dora = access(&renewed);
+    w.call(
+        M::POST,
+        "/api/v1/auth/change-email",
+        "/api/v1/auth/change-email",
+        Some(&dora),
+        Some(json!({ "new_email": "dora.new@example.com", "password": "NewSecret5678!" })),
+        200,
+        "auth.email_change_requested",
+        json!({ "actor_id": dora_id, "actor_email": "dora@example.com" }),
+    )
+    .await;
+    let change = t
+        .token_from_outbox("dora.new@example.com", "Confirm your new email address")
+        .await;
+    w.call(
+        M::POST,
+        "/api/v1/auth/change-email/confirm",
+        "/api/v1/auth/change-email/confirm",
+        None,
+        Some(json!({ "token": change })),
+        200,
+        "auth.email_changed",
+        json!({ "actor_id": dora_id, "actor_email": "dora.new@example.com", "target_type": "user", "target_id": dora_id }),
+    )
+    .await;
+    w.call(
+        M::DELETE,
+        "/api/v1/auth/me",
+        "/api/v1/auth/me",
+        Some(&dora),
+        Some(json!({ "password": "NewSecret5678!" })),
+        200,
+        "auth.account_deleted",
+        json!({ "actor_id": dora_id, "target_type": "user", "target_id": dora_id }),
+    )
+    .await;
+
     w.call(
         M::POST,
         "/api/v1/auth/logout",

@@ -164,7 +164,7 @@ async fn unknown_routes_and_methods_are_json() {
     let t = TestApp::new().await;
     let missing = t.send(Method::GET, "/api/v1/auth/nope", &[], Body::Empty).await;
     assert_eq!((missing.status, missing.body), (404, json!({ "detail": "Not Found" })));
-    let wrong_method = t.send(Method::DELETE, ME, &[], Body::Empty).await;
+    let wrong_method = t.send(Method::PUT, ME, &[], Body::Empty).await;
     assert_eq!(
         (wrong_method.status, wrong_method.body),
         (405, json!({ "detail": "Method Not Allowed" }))

@@ -456,3 +456,65 @@ async fn user_deletion_under_faults() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn self_service_under_faults() {
+    matrix("POST /auth/change-password", 200, |case| {
+        Box::pin(async move {
+            let (_, token) = case.t.quick_user("jane@example.com", Role::User).await;
+            Request::json(
+                Method::POST,
+                "/api/v1/auth/change-password",
+                Some(&token),
+                json!({ "current_password": PASSWORD, "new_password": "NewSecret5678!" }),
+            )
+        })
+    })
+    .await;
+    matrix("POST /auth/change-email", 200, |case| {
+        Box::pin(async move {
+            let (_, token) = case.t.quick_user("jane@example.com", Role::User).await;
+            Request::json(
+                Method::POST,
+                "/api/v1/auth/change-email",
+                Some(&token),
+                json!({ "new_email": "jane.new@example.com", "password": PASSWORD }),
+            )
+        })
+    })
+    .await;
+    matrix("POST /auth/change-email/confirm", 200, |case| {
+        Box::pin(async move {
+            let (_, token) = case.t.quick_user("jane@example.com", Role::User).await;
+            let body = json!({ "new_email": "jane.new@example.com", "password": PASSWORD }).to_string();
+            let asked = case
+                .t
+                .post_json_with_token("/api/v1/auth/change-email", &body, &token)
+                .await;
+            assert_eq!(asked.status, 200);
+            let change = case
+                .t
+                .token_from_outbox("jane.new@example.com", "Confirm your new email address")
+                .await;
+            Request::json(
+                Method::POST,
+                "/api/v1/auth/change-email/confirm",
+                None,
+                json!({ "token": change }),
+            )
+        })
+    })
+    .await;
+    matrix("DELETE /auth/me", 200, |case| {
+        Box::pin(async move {
+            let (_, token) = case.t.quick_user("jane@example.com", Role::User).await;
+            Request::json(
+                Method::DELETE,
+                "/api/v1/auth/me",
+                Some(&token),
+                json!({ "password": PASSWORD }),
+            )
+        })
+    })
+    .await;
+}

@@ -216,11 +216,46 @@ async fn every_kind_of_mail_goes_out_through_ses_with_a_link_that_works() {
         .await;
     assert_eq!(accepted.status, 200, "{:?}", accepted.body);
 
+    // Email change: a taken address gets a notice instead of a token; a free one the link whose
+    // token moves the account; the current address hears of each request.
+    for new_email in ["newcomer@example.com", "jane.new@example.com"] {
+        let body = json!({ "new_email": new_email, "password": "NewSecret5678!" }).to_string();
+        let asked = t.post_json_with_token("/api/v1/auth/change-email", &body, &owner).await;
+        assert_eq!(asked.status, 200, "{:?}", asked.body);
+        deliver_queued(&t, &ses).await;
+    }
+    let change = link_token(
+        &moto,
+        "jane.new@example.com",
+        "Confirm your new email address",
+        "verify-email-change",
+    )
+    .await;
+    let moved = t
+        .post_json(
+            "/api/v1/auth/change-email/confirm",
+            &json!({ "token": change }).to_string(),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+
     // What moto recorded: one message of each kind, from the sender, HTML escaped.
     let sent = moto.sent().await;
     let subjects: Vec<&str> = sent.iter().map(|m| m["subject"].as_str().unwrap()).collect();
+    // Each email-change request queues two messages, delivered in one batch in either order.
+    let mut email_change: Vec<&str> = subjects[5..].to_vec();
+    email_change.sort_unstable();
     assert_eq!(
-        subjects,
+        email_change,
+        [
+            "Confirm your new email address",
+            "Email change requested",
+            "Your email address is about to change",
+            "Your email address is about to change"
+        ]
+    );
+    assert_eq!(
+        subjects[..5],
         [
             "Verify your email address",
             "Reset your password",
@@ -240,7 +275,7 @@ async fn every_kind_of_mail_goes_out_through_ses_with_a_link_that_works() {
         assert!(item.sealed.is_none() && item.sent_at.is_some(), "{item:?}");
     }
     let dump = format!("{:?}", t.all_items().await);
-    for token in [&verify, &reset, &invite] {
+    for token in [&verify, &reset, &invite, &change] {
         assert!(!dump.contains(token.as_str()), "a token in the table");
     }
 }

@@ -15,6 +15,7 @@ mod mail;
 mod openapi;
 mod orgs_api;
 mod secrets_manager;
+mod self_service;
 mod sessions_api;
 mod support;
 mod tenancy;

@@ -446,6 +446,7 @@ impl TestApp {
             tokens_valid_after_ms: None,
             reset_token_hash: None,
             verification_token_hash: None,
+            email_change_token_hash: None,
         };
         assert!(matches!(
             self.app.store.create_user(&user, false, None).await.unwrap(),

@@ -169,16 +169,63 @@ fn compose(content: &MailContent, settings: &MailSettings) -> Message {
                 text("If you do not know the sender, ignore this message.".into()),
             ],
         },
-        MailContent::PasswordChanged { changed_at } => Message {
+        MailContent::PasswordChanged {
+            changed_at,
+            kept_signed_in,
+        } => Message {
             subject: "Your password was changed".into(),
             parts: vec![
-                text(format!(
-                    "The password of your {product} account was changed at {changed_at}, and every session was signed out."
-                )),
+                text(if *kept_signed_in {
+                    format!(
+                        "The password of your {product} account was changed at {changed_at} by someone signed in to it, and every other session was signed out."
+                    )
+                } else {
+                    format!(
+                        "The password of your {product} account was changed at {changed_at}, and every session was signed out."
+                    )
+                }),
                 Part::Action {
                     label: "If it was not you, reset it now".into(),
                     url: format!("{}/reset", settings.public_url),
                 },
+            ],
+        },
+        MailContent::EmailChange { token, expire_hours } => Message {
+            subject: "Confirm your new email address".into(),
+            parts: vec![
+                text(format!(
+                    "Someone signed in to a {product} account asked to change its email address to this one. If it was you, confirm within {expire_hours} hours."
+                )),
+                Part::Action {
+                    label: "Confirm your new email address".into(),
+                    url: link(&settings.email_change_url, &token.0),
+                },
+                Part::Token {
+                    intro: "Or send this token to POST /api/v1/auth/change-email/confirm as {\"token\": \"...\"}:".into(),
+                    token: token.0.clone(),
+                },
+                text("If it was not you, ignore this message: no account changes without it.".into()),
+            ],
+        },
+        MailContent::EmailChangeRequested { new_email } => Message {
+            subject: "Your email address is about to change".into(),
+            parts: vec![
+                text(format!(
+                    "Someone signed in to your {product} account asked to change its email address to {new_email}. The change happens once the link sent there is opened."
+                )),
+                Part::Action {
+                    label: "If it was not you, reset your password now".into(),
+                    url: format!("{}/reset", settings.public_url),
+                },
+            ],
+        },
+        MailContent::EmailChangeAddressTaken => Message {
+            subject: "Email change requested".into(),
+            parts: vec![
+                text(format!(
+                    "Someone asked to move another {product} account to this email address, but it already belongs to an account, so nothing changed."
+                )),
+                text("If it was not you, ignore this message.".into()),
             ],
         },
     }
@@ -231,7 +278,16 @@ mod tests {
             },
             MailContent::PasswordChanged {
                 changed_at: "2026-11-27T12:00:00Z".into(),
+                kept_signed_in: false,
             },
+            MailContent::EmailChange {
+                token: token(),
+                expire_hours: 24,
+            },
+            MailContent::EmailChangeRequested {
+                new_email: "new<b>@example.com".into(),
+            },
+            MailContent::EmailChangeAddressTaken,
         ]
     }
 
@@ -250,6 +306,8 @@ mod tests {
                 MailContent::UnknownAccountReset
                     | MailContent::InviteToAccount { .. }
                     | MailContent::PasswordChanged { .. }
+                    | MailContent::EmailChangeRequested { .. }
+                    | MailContent::EmailChangeAddressTaken
             );
             assert_eq!(mail.text.contains(TOKEN), carries_token, "{}", mail.text);
             assert_eq!(mail.html.contains(TOKEN), carries_token, "{}", mail.html);
@@ -263,7 +321,7 @@ mod tests {
     #[test]
     fn links_follow_the_settings() {
         let settings = settings();
-        let [verify, reset, _, invite, _, changed] = every_kind().try_into().unwrap();
+        let [verify, reset, _, invite, _, changed, email_change, requested, _] = every_kind().try_into().unwrap();
         let text = |c: &MailContent| render(c, "jane@example.com", &settings.mail).text;
         assert!(text(&verify).contains(&format!("https://auth.example.com/verify?token={TOKEN}")));
         assert!(text(&reset).contains(&format!("https://auth.example.com/reset?token={TOKEN}")));
@@ -277,6 +335,10 @@ mod tests {
         );
         assert!(html.contains("Tom &amp; Jerry&#39;s &lt;b&gt;Org&lt;/b&gt;"), "{html}");
         assert!(text(&changed).contains("https://auth.example.com/reset"));
+        assert!(text(&email_change).contains(&format!("https://auth.example.com/verify-email-change?token={TOKEN}")));
+        assert!(text(&requested).contains("new<b>@example.com"));
+        let html = render(&requested, "jane@example.com", &settings.mail).html;
+        assert!(html.contains("new&lt;b&gt;@example.com"), "{html}");
     }
 
     #[test]
