@@ -268,7 +268,7 @@ client.create_secret(Name=name, SecretString=open(path).read())
 
 raise_rate_limits() {
   local limit
-  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION ORG_WRITE INVITE; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
+  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION MFA ORG_WRITE INVITE; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
   export ORG_LIMIT_PER_USER=1000000
 }
 

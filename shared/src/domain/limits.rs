@@ -15,6 +15,8 @@ pub enum Route {
     Register,
     PasswordResetRequest,
     ResendVerification,
+    /// The second step of a login.
+    Mfa,
     /// Requests that change orgs, counted per user.
     OrgWrite,
     /// Invites created, counted per org.
@@ -28,6 +30,7 @@ impl Route {
             Route::Register => "register",
             Route::PasswordResetRequest => "reset",
             Route::ResendVerification => "resend-verification",
+            Route::Mfa => "mfa",
             Route::OrgWrite => "org-write",
             Route::Invite => "invite",
         }
@@ -40,6 +43,7 @@ impl Route {
             Route::Register => s.register_limit,
             Route::PasswordResetRequest => s.reset_limit,
             Route::ResendVerification => s.resend_verification_limit,
+            Route::Mfa => s.mfa_limit,
             Route::OrgWrite => s.org_write_limit,
             Route::Invite => s.invite_limit,
         }

@@ -46,6 +46,7 @@ async fn create_user_with(
         tokens_valid_after_ms: None,
         reset_token_hash: None,
         verification_token_hash: verification.as_ref().map(|(token, _)| token.hash.clone()),
+        mfa_enabled: false,
     };
     let pending = verification.as_ref().map(|(token, message)| (token, message));
     let mut outcome = app.store.create_user(&user, claim_first_admin, pending).await?;

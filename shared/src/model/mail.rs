@@ -53,6 +53,17 @@ pub enum MailContent {
         /// RFC 3339.
         changed_at: String,
     },
+    /// A second factor (TOTP) was enabled on the account.
+    MfaEnabled {
+        /// RFC 3339.
+        changed_at: String,
+    },
+    /// The second factor was removed, by the user or (`by_admin`) by an administrator.
+    MfaDisabled {
+        /// RFC 3339.
+        changed_at: String,
+        by_admin: bool,
+    },
 }
 
 impl MailContent {
@@ -65,6 +76,8 @@ impl MailContent {
             MailContent::Invite { .. } => "invite",
             MailContent::InviteToAccount { .. } => "invite_to_account",
             MailContent::PasswordChanged { .. } => "password_changed",
+            MailContent::MfaEnabled { .. } => "mfa_enabled",
+            MailContent::MfaDisabled { .. } => "mfa_disabled",
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct User {
     /// SHA-256 of the one live email-verification token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification_token_hash: Option<String>,
+    /// A confirmed second factor (TOTP) exists: a password alone no longer signs in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mfa_enabled: bool,
 }
 
 /// What the API shows of a user (`UserResponse`).
@@ -46,6 +49,7 @@ pub struct UserView {
     pub last_login: Option<String>,
     pub created_at: String,
     pub updated_at: Option<String>,
+    pub mfa_enabled: bool,
 }
 
 impl From<&User> for UserView {
@@ -60,6 +64,7 @@ impl From<&User> for UserView {
             last_login: user.last_login.clone(),
             created_at: user.created_at.clone(),
             updated_at: user.updated_at.clone(),
+            mfa_enabled: user.mfa_enabled,
         }
     }
 }
