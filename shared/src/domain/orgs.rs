@@ -37,13 +37,19 @@ pub async fn access(app: &App, caller: &Caller, org_id: i64, needed: OrgRole) ->
     let (org, membership) = app.store.org_and_membership(org_id, caller.user.id).await?;
     match (org, membership) {
         (Some(org), Some(m)) if m.role >= needed => {
-            if org.require_mfa && !caller.claims.has_second_factor() {
-                return Err(AppError::Forbidden(MFA_REQUIRED_BY_ORG.into()));
-            }
+            meets_policy(&org, caller)?;
             Ok(Access { org, role: m.role })
         }
         _ => Err(forbidden()),
     }
+}
+
+/// 403 when the org requires a second factor and the caller's session was not signed in with one.
+fn meets_policy(org: &Org, caller: &Caller) -> Result<(), AppError> {
+    if org.require_mfa && !caller.claims.has_second_factor() {
+        return Err(AppError::Forbidden(MFA_REQUIRED_BY_ORG.into()));
+    }
+    Ok(())
 }
 
 /// The role a request asks to grant: valid, never `owner`, and not above the granter's rank.
@@ -229,9 +235,10 @@ pub async fn transfer_ownership(app: &App, caller: &Caller, org_id: i64, to: i64
 /// `GET /orgs/{id}/members` and `…/members/details`: any member.
 pub async fn members(app: &App, caller: &Caller, org_id: i64) -> Result<Vec<Membership>, AppError> {
     let partition = app.store.org_partition(org_id).await?;
-    let is_member = partition.org.is_some() && partition.members.iter().any(|m| m.user_id == caller.user.id);
-    if !is_member {
-        return Err(forbidden());
+    let is_member = partition.members.iter().any(|m| m.user_id == caller.user.id);
+    match partition.org {
+        Some(org) if is_member => meets_policy(&org, caller)?,
+        _ => return Err(forbidden()),
     }
     Ok(partition.members)
 }
