@@ -229,6 +229,10 @@ pub async fn enrol(app: &App, caller: &Caller, password: SecretString) -> Result
     if !app.store.put_pending_factor(&factor).await? {
         return Err(AppError::Conflict(ALREADY_ENABLED.into()));
     }
+    AuditEvent::new("auth.mfa_enrolment_started")
+        .actor_id(caller.user.id)
+        .target("user", caller.user.id)
+        .emit(app.clock.now());
     let secret = base32(&secret);
     let otpauth_uri = otpauth_uri(&app.settings.mail.product_name, &caller.user.email, &secret);
     let qr_svg = qr_svg(&otpauth_uri)?;
