@@ -302,6 +302,10 @@ pub fn pyotp_code(otpauth_uri: &str, steps_ahead: i64) -> String {
         .args(["-c", script, otpauth_uri, &steps_ahead.to_string()])
         .output()
         .expect("the test python runs");
-    assert!(output.status.success(), "pyotp: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "pyotp: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }

@@ -12,8 +12,8 @@
 //! - Wrong codes count on the account's lockout counter, as wrong passwords do.
 
 use crate::audit::AuditEvent;
-use crate::domain::access::require;
 use crate::clock::format_timestamp;
+use crate::domain::access::require;
 use crate::domain::keys::{RECOVERY_CODE_LABEL, TOTP_SECRET_LABEL};
 use crate::domain::lockout;
 use crate::domain::mail;
@@ -59,8 +59,12 @@ fn hotp(secret: &[u8], counter: u64) -> String {
     mac.update(&counter.to_be_bytes());
     let digest = mac.finalize().into_bytes();
     let offset = usize::from(digest[digest.len() - 1] & 0x0f);
-    let binary = u32::from_be_bytes([digest[offset], digest[offset + 1], digest[offset + 2], digest[offset + 3]])
-        & 0x7fff_ffff;
+    let binary = u32::from_be_bytes([
+        digest[offset],
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]) & 0x7fff_ffff;
     format!("{:0width$}", binary % 10u32.pow(DIGITS), width = DIGITS as usize)
 }
 
@@ -149,7 +153,11 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 /// The factor's secret is bound to its user: a sealed secret copied to another user's factor
 /// does not open.
 fn seal_secret(app: &App, user_id: i64, secret: &[u8]) -> String {
-    sealed::seal(&app.derived_key(TOTP_SECRET_LABEL), user_id.to_string().as_bytes(), secret)
+    sealed::seal(
+        &app.derived_key(TOTP_SECRET_LABEL),
+        user_id.to_string().as_bytes(),
+        secret,
+    )
 }
 
 fn open_secret(app: &App, factor: &TotpFactor) -> Option<Vec<u8>> {

@@ -660,7 +660,10 @@ async fn mfa_confirm(
     Json(CodeBody(code)): Json<CodeBody>,
 ) -> Result<Response, AppError> {
     let codes = mfa::confirm(&app, &caller, code).await?;
-    Ok(not_stored(json_response(StatusCode::OK, &json!({ "recovery_codes": codes }))))
+    Ok(not_stored(json_response(
+        StatusCode::OK,
+        &json!({ "recovery_codes": codes }),
+    )))
 }
 
 async fn mfa_disable(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
@@ -670,5 +673,8 @@ async fn mfa_disable(State(app): State<App>, caller: Caller) -> Result<Response,
 
 async fn mfa_recovery_codes(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
     let codes = mfa::regenerate_recovery_codes(&app, &caller).await?;
-    Ok(not_stored(json_response(StatusCode::OK, &json!({ "recovery_codes": codes }))))
+    Ok(not_stored(json_response(
+        StatusCode::OK,
+        &json!({ "recovery_codes": codes }),
+    )))
 }

@@ -274,7 +274,10 @@ async fn update(
         .get("description")
         .map(|raw| OrgDescription::parse(raw, &["query", "description"]))
         .transpose();
-    let require_mfa = query.get("require_mfa").map(|raw| query_bool(&raw, "require_mfa")).transpose();
+    let require_mfa = query
+        .get("require_mfa")
+        .map(|raw| query_bool(&raw, "require_mfa"))
+        .transpose();
     match (name, description, require_mfa) {
         (Ok(name), Ok(description), Ok(require_mfa)) => {
             ok(&orgs::update(&app, &caller, org_id, name, description, require_mfa).await?)

@@ -86,7 +86,9 @@ impl RecoveryCode {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let valid = canonical.len() == RECOVERY_CODE_CHARS
-            && canonical.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
+            && canonical
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b));
         if valid {
             Ok(RecoveryCode(canonical))
         } else {
@@ -118,13 +120,22 @@ mod tests {
 
     #[test]
     fn codes_parse_in_the_forms_people_type_them() {
-        assert_eq!(TotpCode::parse("123 456", &["body", "code"]).unwrap().as_str(), "123456");
+        assert_eq!(
+            TotpCode::parse("123 456", &["body", "code"]).unwrap().as_str(),
+            "123456"
+        );
         assert!(TotpCode::parse("12345", &["body", "code"]).is_err());
         assert!(TotpCode::parse("12345a", &["body", "code"]).is_err());
-        assert!(TotpCode::parse("１２３４５６", &["body", "code"]).is_err(), "ASCII digits only");
+        assert!(
+            TotpCode::parse("１２３４５６", &["body", "code"]).is_err(),
+            "ASCII digits only"
+        );
         let code = RecoveryCode::parse("abcde-fgh23", &["body", "recovery_code"]).unwrap();
         assert_eq!(code.as_str(), "ABCDEFGH23");
-        assert!(RecoveryCode::parse("ABCDE-FGH21", &["body", "recovery_code"]).is_err(), "1 is not base32");
+        assert!(
+            RecoveryCode::parse("ABCDE-FGH21", &["body", "recovery_code"]).is_err(),
+            "1 is not base32"
+        );
         assert!(RecoveryCode::parse("ABCDE", &["body", "recovery_code"]).is_err());
     }
 }

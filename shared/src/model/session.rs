@@ -44,9 +44,8 @@ impl Session {
 
     /// When the user authenticated, in epoch seconds.
     pub fn authenticated_at(&self) -> i64 {
-        self.auth_time.unwrap_or_else(|| {
-            DateTime::parse_from_rfc3339(&self.created_at).map_or(0, |at| at.timestamp())
-        })
+        self.auth_time
+            .unwrap_or_else(|| DateTime::parse_from_rfc3339(&self.created_at).map_or(0, |at| at.timestamp()))
     }
 }
 

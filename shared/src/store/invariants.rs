@@ -109,7 +109,10 @@ pub fn violations(items: &[StoredItem]) -> Vec<String> {
         .collect();
     for user in of(ItemKind::User).filter_map(|i| user_from_item(i.attributes.clone()).ok()) {
         if user.mfa_enabled != factors.get(&user.id).copied().unwrap_or(false) {
-            broken.push(format!("user {} has mfa_enabled = {} against its factor", user.id, user.mfa_enabled));
+            broken.push(format!(
+                "user {} has mfa_enabled = {} against its factor",
+                user.id, user.mfa_enabled
+            ));
         }
     }
     for user_id in factors.keys() {

@@ -2,7 +2,9 @@
 //! the challenges of two-step logins. Every use of a code is a conditional write: a TOTP step
 //! only moves forward, a recovery code is removed from its set only while it is in it.
 
-use super::items::{challenge_item, factor_from_item, factor_item, from_item, mail_item, n, string_set, RECOVERY_CODES};
+use super::items::{
+    challenge_item, factor_from_item, factor_item, from_item, mail_item, n, string_set, RECOVERY_CODES,
+};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, transaction_error, write::write, Store};
 use crate::domain::ports::{ChallengeOutcome, MfaStore, StoreResult};
@@ -44,9 +46,7 @@ impl MfaStore for Store {
     async fn confirm_factor(&self, factor: &TotpFactor, notice: &QueuedMail) -> StoreResult<bool> {
         let confirm = self
             .update_of(keys::totp_factor(factor.user_id))
-            .update_expression(
-                "SET confirmed = :yes, last_step = :step, #codes = :codes, confirmed_at = :at",
-            )
+            .update_expression("SET confirmed = :yes, last_step = :step, #codes = :codes, confirmed_at = :at")
             .condition_expression("confirmed = :no AND sealed_secret = :sealed")
             .expression_attribute_names("#codes", RECOVERY_CODES)
             .expression_attribute_values(":yes", yes())

@@ -562,13 +562,19 @@ async fn every_mutating_route_emits_its_audit_event() {
     )
     .await;
     let again = t
-        .post_json_with_token("/api/v1/auth/mfa/totp", &json!({ "password": PASSWORD }).to_string(), &mia_strong)
+        .post_json_with_token(
+            "/api/v1/auth/mfa/totp",
+            &json!({ "password": PASSWORD }).to_string(),
+            &mia_strong,
+        )
         .await;
     let secret = again.body["secret"].as_str().unwrap().to_string();
     t.clock.advance(chrono::Duration::seconds(30));
     let code = json!({ "code": totp(&secret, at(&t)) }).to_string();
     assert_eq!(
-        t.post_json_with_token("/api/v1/auth/mfa/totp/confirm", &code, &mia_strong).await.status,
+        t.post_json_with_token("/api/v1/auth/mfa/totp/confirm", &code, &mia_strong)
+            .await
+            .status,
         200
     );
     w.skip();

@@ -105,9 +105,7 @@ async fn enrolment_then_a_two_step_login_that_answers_what_a_login_answers() {
     assert_eq!((wrong.status, wrong.detail()), (403, &json!("Incorrect password")));
     let missing = t.post_json_with_token(ENROL, "{}", &token).await;
     assert_eq!(missing.status, 422);
-    let anonymous = t
-        .post_json(ENROL, &json!({ "password": PASSWORD }).to_string())
-        .await;
+    let anonymous = t.post_json(ENROL, &json!({ "password": PASSWORD }).to_string()).await;
     assert_eq!(anonymous.status, 401);
 
     let started = t
@@ -127,7 +125,10 @@ async fn enrolment_then_a_two_step_login_that_answers_what_a_login_answers() {
     // Pending: a password still signs in alone.
     assert_eq!(t.login("jane@example.com", PASSWORD).await.status, 200);
 
-    let wrong_code = format!("{:06}", (totp(&secret, now(&t)).parse::<u32>().unwrap() + 1) % 1_000_000);
+    let wrong_code = format!(
+        "{:06}",
+        (totp(&secret, now(&t)).parse::<u32>().unwrap() + 1) % 1_000_000
+    );
     let refused = t.post_json_with_token(CONFIRM, &code_body(&wrong_code), &token).await;
     assert_eq!((refused.status, refused.detail()), (400, &json!("Invalid code")));
     let malformed = t.post_json_with_token(CONFIRM, &code_body("12ab56"), &token).await;
@@ -286,7 +287,10 @@ async fn twenty_parallel_uses_of_one_recovery_code_sign_in_once() {
     let malformed = verify_recovery(&t, "x", "not a code").await;
     assert_eq!(malformed.status, 422);
     let both = t
-        .post_json(VERIFY, &json!({ "mfa_token": "x", "code": "123456", "recovery_code": typed }).to_string())
+        .post_json(
+            VERIFY,
+            &json!({ "mfa_token": "x", "code": "123456", "recovery_code": typed }).to_string(),
+        )
         .await;
     assert_eq!(both.status, 422);
     assert_eq!(t.app.db.invariant_violations().await.unwrap(), Vec::<String>::new());
@@ -298,7 +302,10 @@ async fn the_mfa_token_is_single_use_and_expires() {
     let user = enrol(&t, "jane@example.com").await;
     t.clock.advance(Duration::seconds(60));
     let mfa_token = challenge(&t, &user.email, PASSWORD).await;
-    assert_eq!(verify_recovery(&t, &mfa_token, &user.recovery_codes[0]).await.status, 200);
+    assert_eq!(
+        verify_recovery(&t, &mfa_token, &user.recovery_codes[0]).await.status,
+        200
+    );
     let reused = verify_recovery(&t, &mfa_token, &user.recovery_codes[1]).await;
     assert_eq!(
         (reused.status, reused.detail()),
@@ -340,7 +347,10 @@ async fn a_password_reset_does_not_bypass_the_second_factor() {
     assert_eq!(reset.status, 200);
     let mfa_token = challenge(&t, &user.email, "NewSecret5678!").await;
     t.clock.advance(Duration::seconds(30));
-    assert_eq!(verify_code(&t, &mfa_token, &totp(&user.secret, now(&t))).await.status, 200);
+    assert_eq!(
+        verify_code(&t, &mfa_token, &totp(&user.secret, now(&t))).await.status,
+        200
+    );
 }
 
 #[tokio::test]
@@ -372,7 +382,11 @@ async fn sensitive_changes_need_a_session_signed_in_with_the_factor() {
     let disabled = t.call(Method::DELETE, ENROL, Some(&strong), None).await;
     assert_eq!(disabled.status, 204);
     assert_eq!(me(&t, &strong).await["mfa_enabled"], false);
-    assert_eq!(t.login(&user.email, PASSWORD).await.status, 200, "a password alone again");
+    assert_eq!(
+        t.login(&user.email, PASSWORD).await.status,
+        200,
+        "a password alone again"
+    );
     let again = t.call(Method::DELETE, ENROL, Some(&strong), None).await;
     assert_eq!(again.status, 404);
     let none = t.post_json_with_token(RECOVERY_CODES, "{}", &strong).await;
@@ -439,21 +453,32 @@ async fn an_admin_removes_a_factor_and_ends_the_sessions() {
     let jane = me(&t, &user.password_token).await;
     let path = format!("/api/v1/auth/users/{}/mfa", jane["id"]);
 
-    let viewed = t.get_with_token(&format!("/api/v1/auth/users/{}", jane["id"]), &admin).await;
+    let viewed = t
+        .get_with_token(&format!("/api/v1/auth/users/{}", jane["id"]), &admin)
+        .await;
     assert_eq!(viewed.body["mfa_enabled"], true);
     let forbidden = t.call(Method::DELETE, &path, Some(&user.password_token), None).await;
     assert_eq!(forbidden.status, 403);
-    let unknown = t.call(Method::DELETE, "/api/v1/auth/users/999/mfa", Some(&admin), None).await;
+    let unknown = t
+        .call(Method::DELETE, "/api/v1/auth/users/999/mfa", Some(&admin), None)
+        .await;
     assert_eq!(unknown.status, 404);
 
     t.clock.advance(Duration::seconds(1));
     let removed = t.call(Method::DELETE, &path, Some(&admin), None).await;
     assert_eq!(removed.status, 204, "{:?}", removed.body);
-    assert_eq!(t.get_with_token(ME, &user.password_token).await.status, 401, "sessions ended");
+    assert_eq!(
+        t.get_with_token(ME, &user.password_token).await.status,
+        401,
+        "sessions ended"
+    );
     t.clock.advance(Duration::seconds(1));
     let login = t.login(&user.email, PASSWORD).await;
     assert_eq!(login.status, 200, "a password alone again");
-    assert_eq!(claims_of(login.body["access_token"].as_str().unwrap())["amr"], json!(["pwd"]));
+    assert_eq!(
+        claims_of(login.body["access_token"].as_str().unwrap())["amr"],
+        json!(["pwd"])
+    );
     let twice = t.call(Method::DELETE, &path, Some(&admin), None).await;
     assert_eq!(twice.status, 404);
     assert!(audit.event_types().contains(&"auth.mfa_reset_by_admin".to_string()));
@@ -486,7 +511,12 @@ async fn an_org_that_requires_mfa_refuses_members_without_it_in_their_session() 
     for token in [&member.password_token, &plain] {
         let id = me(&t, token).await["id"].clone();
         let added = t
-            .call(Method::POST, &format!("{org}/members?user_id={id}"), Some(&owner_strong), None)
+            .call(
+                Method::POST,
+                &format!("{org}/members?user_id={id}"),
+                Some(&owner_strong),
+                None,
+            )
             .await;
         assert_eq!(added.status, 201, "{:?}", added.body);
     }
@@ -494,17 +524,37 @@ async fn an_org_that_requires_mfa_refuses_members_without_it_in_their_session() 
     assert_eq!(t.get_with_token(&org, &plain).await.status, 200);
 
     let weak_owner = t
-        .call(Method::PATCH, &format!("{org}?require_mfa=true"), Some(&owner.password_token), None)
+        .call(
+            Method::PATCH,
+            &format!("{org}?require_mfa=true"),
+            Some(&owner.password_token),
+            None,
+        )
         .await;
     assert_eq!(weak_owner.status, 403, "turning it on takes a second factor");
     let bad = t
-        .call(Method::PATCH, &format!("{org}?require_mfa=maybe"), Some(&owner_strong), None)
+        .call(
+            Method::PATCH,
+            &format!("{org}?require_mfa=maybe"),
+            Some(&owner_strong),
+            None,
+        )
         .await;
     assert_eq!(bad.status, 422);
     let on = t
-        .call(Method::PATCH, &format!("{org}?require_mfa=true"), Some(&owner_strong), None)
+        .call(
+            Method::PATCH,
+            &format!("{org}?require_mfa=true"),
+            Some(&owner_strong),
+            None,
+        )
         .await;
-    assert_eq!((on.status, &on.body["require_mfa"]), (200, &json!(true)), "{:?}", on.body);
+    assert_eq!(
+        (on.status, &on.body["require_mfa"]),
+        (200, &json!(true)),
+        "{:?}",
+        on.body
+    );
 
     let required = "This organization requires two-step sign-in: enable a second factor (POST /api/v1/auth/mfa/totp) and sign in with it";
     for (who, token, status) in [
@@ -529,7 +579,12 @@ async fn an_org_that_requires_mfa_refuses_members_without_it_in_their_session() 
         "outsiders learn nothing of the policy"
     );
     let off = t
-        .call(Method::PATCH, &format!("{org}?require_mfa=false"), Some(&owner_strong), None)
+        .call(
+            Method::PATCH,
+            &format!("{org}?require_mfa=false"),
+            Some(&owner_strong),
+            None,
+        )
         .await;
     assert_eq!(off.status, 200);
     assert_eq!(t.get_with_token(&org, &plain).await.status, 200);
