@@ -443,11 +443,9 @@ pub async fn verify(app: &App, mfa_token: &str, answer: Answer, origin: &Origin)
     };
     match outcome {
         ChallengeOutcome::Passed => {}
-        ChallengeOutcome::ChallengeGone => {
-            // Used by a parallel request, or expired meanwhile: not a wrong code.
-            lockout::succeeded(app, &user.email, slot).await?;
-            return Err(gone());
-        }
+        // Used by a parallel request, or expired meanwhile: the attempt keeps its slot, as a
+        // failure (freeing it would forget the failures before it too).
+        ChallengeOutcome::ChallengeGone => return Err(gone()),
         ChallengeOutcome::ProofRefused => {
             AuditEvent::new("auth.mfa_challenge_failed")
                 .actor_id(user.id)
