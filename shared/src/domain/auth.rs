@@ -18,7 +18,8 @@ use secrecy::SecretString;
 /// an account exists, so the lockout's 403 reveals nothing either (see `lockout`).
 ///
 /// For an account with a second factor, the right password answers `AppError::MfaRequired`
-/// with a challenge for `mfa::verify` instead of a session.
+/// with a challenge for `mfa::verify` instead of a session, and counts as an attempt until that
+/// second step succeeds.
 pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
     let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
@@ -57,7 +58,11 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         return Err(AppError::InvalidCredentials);
     };
     let user = user.expect("a matching password implies a user");
-    lockout::succeeded(app, &lockout_key, slot).await?;
+    // With a second factor, the attempt keeps its slot until the second step succeeds: were a
+    // right password to clear the count, it would restart the budget of wrong codes each time.
+    if !user.mfa_enabled {
+        lockout::succeeded(app, &lockout_key, slot).await?;
+    }
     if !user.is_active {
         AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)

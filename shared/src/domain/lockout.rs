@@ -1,6 +1,7 @@
 //! The lockout: failed attempts in a row, counted per subject (a normalised email, whether or
 //! not an account exists), lock it for `ACCOUNT_LOCKOUT_MINUTES` after `ACCOUNT_LOCKOUT_ATTEMPTS`.
-//! Password logins and the second step of a login (wrong codes) count on the same counter.
+//! Password logins and the second step of a login (wrong codes) count on the same counter; for
+//! an account with a second factor, only the second step's success clears it.
 //!
 //! Each attempt first reserves a slot on the counter with one conditional write (see
 //! `Reservation`), and only then checks what it was given: of any number of parallel attempts,

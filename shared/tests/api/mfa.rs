@@ -202,7 +202,8 @@ async fn the_secret_is_stored_sealed_and_recovery_codes_and_challenges_hashed() 
 
 #[tokio::test]
 async fn one_step_of_clock_skew_either_way_is_accepted_two_are_refused() {
-    let t = TestApp::new().await;
+    // Refused codes and the logins around them count on the lockout: room for all of them.
+    let t = TestApp::with_env(&[("ACCOUNT_LOCKOUT_ATTEMPTS", "20")]).await;
     let user = enrol(&t, "jane@example.com").await;
     // Well past the confirming step, so that every candidate below is later than the last used.
     t.clock.advance(Duration::seconds(300));
@@ -421,8 +422,10 @@ async fn step_up_is_a_domain_rule_other_routes_can_call() {
 async fn wrong_codes_count_towards_the_lockout() {
     let t = TestApp::new().await;
     let user = enrol(&t, "jane@example.com").await;
+    // The password's attempt counts until the second step succeeds: it and four wrong codes
+    // are the five attempts of the lockout.
     let mfa_token = challenge(&t, &user.email, PASSWORD).await;
-    for _ in 0..5 {
+    for _ in 0..4 {
         assert_eq!(verify_code(&t, &mfa_token, "000000").await.status, 401);
     }
     t.clock.advance(Duration::seconds(30));
@@ -430,6 +433,31 @@ async fn wrong_codes_count_towards_the_lockout() {
     assert_eq!((locked.status, locked.detail()), (403, &json!(LOCKED)));
     let login = t.login(&user.email, PASSWORD).await;
     assert_eq!((login.status, login.detail()), (403, &json!(LOCKED)));
+}
+
+#[tokio::test]
+async fn a_right_password_does_not_restart_the_count_of_wrong_codes() {
+    let t = TestApp::new().await;
+    let user = enrol(&t, "jane@example.com").await;
+    let first = challenge(&t, &user.email, PASSWORD).await;
+    assert_eq!(verify_code(&t, &first, "000000").await.status, 401);
+    assert_eq!(verify_code(&t, &first, "000000").await.status, 401);
+    let second = challenge(&t, &user.email, PASSWORD).await;
+    assert_eq!(verify_code(&t, &second, "000000").await.status, 401);
+    t.clock.advance(Duration::seconds(30));
+    let locked = verify_code(&t, &second, &totp(&user.secret, now(&t))).await;
+    assert_eq!((locked.status, locked.detail()), (403, &json!(LOCKED)));
+
+    // A success clears the count: a user who mistypes once signs in, and starts afresh.
+    t.clock.advance(Duration::minutes(15));
+    let third = challenge(&t, &user.email, PASSWORD).await;
+    assert_eq!(verify_code(&t, &third, "000000").await.status, 401);
+    assert_eq!(verify_code(&t, &third, &totp(&user.secret, now(&t))).await.status, 200);
+    let items = t.data_items().await;
+    assert!(
+        !items.iter().any(|i| i.kind == shared::store::ItemKind::Lockout),
+        "the counter is gone"
+    );
 }
 
 #[tokio::test]
