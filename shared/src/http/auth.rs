@@ -56,7 +56,7 @@ pub fn routes() -> Vec<Route> {
         .auth()
         .input(Input::Json("PasswordBody"))
         .ok(200, "TotpEnrolment")
-        .errors(&[401, 403, 409, 413, 422]),
+        .errors(&[400, 401, 403, 409, 413, 422]),
         Route::post(
             "/api/v1/auth/mfa/totp/confirm",
             mfa_confirm,
