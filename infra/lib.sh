@@ -248,13 +248,18 @@ throwaway_settings() {
 }
 
 # The test tools in a virtualenv of their own: moto's server mode (the stand-in for AWS Secrets
-# Manager, which has no local engine) and PyJWT (an independent verifier of our tokens).
+# Manager, which has no local engine), PyJWT (an independent verifier of our tokens) and pyotp (an
+# independent TOTP implementation, which the black-box tests compute codes with).
 TEST_VENV="$LOCAL/test-venv"
 ensure_test_venv() {
-  [ -x "$TEST_VENV/bin/moto_server" ] && "$TEST_VENV/bin/python" -c 'import jwt, cryptography' 2>/dev/null && return
-  log "installing moto[server] and pyjwt[crypto] from PyPI into .local/test-venv"
-  python3 -m venv "$TEST_VENV" || die "python3 -m venv failed"
-  "$TEST_VENV/bin/pip" install -q "moto[server]" "pyjwt[crypto]" || die "pip install moto[server] pyjwt[crypto] failed"
+  if ! { [ -x "$TEST_VENV/bin/moto_server" ] && "$TEST_VENV/bin/python" -c 'import jwt, cryptography' 2>/dev/null; }; then
+    log "installing moto[server], pyjwt[crypto] and pyotp from PyPI into .local/test-venv"
+    python3 -m venv "$TEST_VENV" || die "python3 -m venv failed"
+    "$TEST_VENV/bin/pip" install -q "moto[server]" "pyjwt[crypto]" pyotp || die "pip install moto[server] pyjwt[crypto] pyotp failed"
+  fi
+  "$TEST_VENV/bin/python" -c 'import pyotp' 2>/dev/null && return
+  log "installing pyotp from PyPI into .local/test-venv"
+  "$TEST_VENV/bin/pip" install -q pyotp || die "pip install pyotp failed"
 }
 
 # start_moto PORT PIDFILE: moto's server mode on loopback.
@@ -277,7 +282,7 @@ client.create_secret(Name=name, SecretString=open(path).read())
 
 raise_rate_limits() {
   local limit
-  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION ORG_WRITE INVITE; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
+  for limit in LOGIN REGISTER RESET RESEND_VERIFICATION MFA ORG_WRITE INVITE; do export "RATE_LIMIT_${limit}_MAX=1000000"; done
   export ORG_LIMIT_PER_USER=1000000
 }
 

@@ -48,6 +48,8 @@ export MAIL_TRANSPORT=smtp SMTP_HOST=127.0.0.1 SMTP_PORT SMTP_TLS=none
 export MAILDEV_URL="http://127.0.0.1:$MAILDEV_WEB_PORT" MAILDEV_BIN MAILDEV_DIR="$RUN/maildev"
 throwaway_settings blackbox
 export GATEHOUSE_URL="http://127.0.0.1:$API_PORT" GATEHOUSE_CLI="$ROOT/target/debug/gatehouse"
+# The black-box tests compute TOTP codes with pyotp, an implementation independent of ours.
+export TEST_PYTHON="$TEST_VENV/bin/python"
 # The page origins the black-box tests play: the API's own (as make serve sets it) and one
 # cross-origin app allowed by CORS; anything else is an evil site.
 export PUBLIC_URL="$GATEHOUSE_URL" CORS_ALLOWED_ORIGINS="https://app.example.test"

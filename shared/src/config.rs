@@ -45,6 +45,8 @@ pub const SETTING_NAMES: &[&str] = &[
     "RATE_LIMIT_RESET_WINDOW",
     "RATE_LIMIT_RESEND_VERIFICATION_MAX",
     "RATE_LIMIT_RESEND_VERIFICATION_WINDOW",
+    "RATE_LIMIT_MFA_MAX",
+    "RATE_LIMIT_MFA_WINDOW",
     "ACCOUNT_LOCKOUT_ATTEMPTS",
     "ACCOUNT_LOCKOUT_MINUTES",
     "TRUST_PROXY_HEADERS",
@@ -102,6 +104,8 @@ pub struct Settings {
     pub register_limit: RateLimit,
     pub reset_limit: RateLimit,
     pub resend_verification_limit: RateLimit,
+    /// The second step of a login (`POST /auth/mfa/verify`), per client address.
+    pub mfa_limit: RateLimit,
     pub lockout_attempts: i64,
     pub lockout_minutes: i64,
     /// Take the client's address from `X-Forwarded-For` (a proxy in front of API Gateway);
@@ -220,6 +224,7 @@ impl Settings {
             register_limit: rate_limit(&get, "REGISTER", 3, 60)?,
             reset_limit: rate_limit(&get, "RESET", 3, 60)?,
             resend_verification_limit: rate_limit(&get, "RESEND_VERIFICATION", 3, 300)?,
+            mfa_limit: rate_limit(&get, "MFA", 5, 60)?,
             lockout_attempts: parse_positive(&get, "ACCOUNT_LOCKOUT_ATTEMPTS", 5)?,
             lockout_minutes: parse_positive(&get, "ACCOUNT_LOCKOUT_MINUTES", 15)?,
             trust_proxy_headers: parse(&get, "TRUST_PROXY_HEADERS", false)?,
@@ -572,6 +577,13 @@ mod tests {
             RateLimit {
                 max: 3,
                 window_seconds: 300
+            }
+        );
+        assert_eq!(
+            s.mfa_limit,
+            RateLimit {
+                max: 5,
+                window_seconds: 60
             }
         );
         assert_eq!((s.lockout_attempts, s.lockout_minutes), (5, 15));

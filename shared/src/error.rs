@@ -22,6 +22,13 @@ pub enum AppError {
     Unauthenticated,
     #[error("Incorrect email or password")]
     InvalidCredentials,
+    /// The password was right, and the account has a second factor: no session yet, but a
+    /// challenge for `POST /auth/mfa/verify` (401 with `mfa_token` and the methods).
+    #[error("MFA required")]
+    MfaRequired { mfa_token: String },
+    /// The second step of a login failed: the challenge or the code (401).
+    #[error("{0}")]
+    SecondFactorRejected(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]

@@ -289,3 +289,23 @@ pub fn stack_logs() -> String {
 pub fn unique_email(name: &str) -> String {
     format!("{name}-{}@example.com", uuid::Uuid::new_v4().simple())
 }
+
+/// What pyotp (an implementation independent of ours, in the test virtualenv that `make test`
+/// names in `TEST_PYTHON`) computes for the key URI of an enrolment, the way an authenticator
+/// app that scanned its QR code would: the code `steps_ahead` time steps from now.
+pub fn pyotp_code(otpauth_uri: &str, steps_ahead: i64) -> String {
+    let python = std::env::var("TEST_PYTHON").expect("TEST_PYTHON names a python with pyotp: run `make test`");
+    let script = "import pyotp, sys, time\n\
+                  totp = pyotp.parse_uri(sys.argv[1])\n\
+                  print(totp.at(time.time() + totp.interval * int(sys.argv[2])))";
+    let output = std::process::Command::new(python)
+        .args(["-c", script, otpauth_uri, &steps_ahead.to_string()])
+        .output()
+        .expect("the test python runs");
+    assert!(
+        output.status.success(),
+        "pyotp: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}

@@ -1,11 +1,13 @@
 //! Self-service: a signed-in user changes their password or email address, or closes their
-//! account. Each checks the password first, counted on the email's lockout like a login.
+//! account. Each needs a session signed in with the second factor when the account has one
+//! (step-up), then checks the password, counted on the email's lockout like a login.
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
 use crate::domain::admin;
-use crate::domain::auth;
+use crate::domain::lockout;
 use crate::domain::mail;
+use crate::domain::mfa;
 use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::ports::{EmailChangeOutcome, PasswordChange, PasswordChangeOutcome};
@@ -35,7 +37,8 @@ pub async fn change_password(
     ip: Option<&str>,
 ) -> Result<TokenPair, AppError> {
     let user = &caller.user;
-    auth::confirm_password(app, user, current, ip).await?;
+    mfa::require_step_up(caller)?;
+    lockout::confirm_password(app, user, current, ip).await?;
     let new_hash = password::hash(&new_password).await;
     let mut changed = None;
     for _ in 0..SESSION_ROUNDS {
@@ -79,7 +82,7 @@ pub async fn change_password(
             }
             // A parallel change won: the password checked is no longer the current one.
             PasswordChangeOutcome::PasswordMoved => {
-                return Err(AppError::BadRequest(auth::INCORRECT_PASSWORD.into()));
+                return Err(AppError::BadRequest(lockout::INCORRECT_PASSWORD.into()));
             }
             // Refreshed by another tab meanwhile: read the session again.
             PasswordChangeOutcome::SessionMoved => continue,
@@ -129,7 +132,8 @@ pub async fn request_email_change(
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     let user = &caller.user;
-    auth::confirm_password(app, user, password, ip).await?;
+    mfa::require_step_up(caller)?;
+    lockout::confirm_password(app, user, password, ip).await?;
     if new_email.as_str() == user.email {
         return Err(AppError::BadRequest(
             "The new email address is the account's current one".into(),
@@ -226,7 +230,8 @@ pub async fn close_own_account(
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     let user = &caller.user;
-    auth::confirm_password(app, user, password, ip).await?;
+    mfa::require_step_up(caller)?;
+    lockout::confirm_password(app, user, password, ip).await?;
     admin::close_account(app, user.id, user).await?;
     AuditEvent::new("auth.account_deleted")
         .actor_id(user.id)

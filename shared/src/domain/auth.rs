@@ -2,31 +2,24 @@
 
 use crate::audit::AuditEvent;
 use crate::domain::keys::USERNAME_HASH_LABEL;
+use crate::domain::lockout;
+use crate::domain::mfa;
 use crate::domain::one_time;
 use crate::domain::password;
 use crate::domain::password::Verdict;
-use crate::domain::ports::{FailureCount, Reservation};
 use crate::domain::sessions;
 use crate::error::AppError;
-use crate::model::{Caller, Email, Origin, TokenPair, User};
+use crate::model::{Caller, Email, Origin, TokenPair};
 use crate::App;
 use secrecy::SecretString;
 
-pub const ACCOUNT_LOCKED: &str =
-    "Account temporarily locked due to too many failed login attempts. Please try again later.";
-
-/// Rounds of read-then-reserve before an attempt gives up as locked (a round is lost only to
-/// a parallel attempt that restarted a stale counter first).
-const RESERVE_ROUNDS: usize = 3;
-
 /// `POST /auth/token`: the password grant. Unknown emails and wrong passwords are one answer and
 /// cost one Argon2 verification each. Attempts are counted per normalised email whether or not
-/// an account exists, so the lockout's 403 reveals nothing either.
+/// an account exists, so the lockout's 403 reveals nothing either (see `lockout`).
 ///
-/// Each attempt first reserves a slot on the email's counter with one conditional write (see
-/// `Reservation`), and only then checks the password: of any number of parallel attempts, at
-/// most `ACCOUNT_LOCKOUT_ATTEMPTS` per lock period reach a password check. A failure keeps its
-/// slot; a success frees the counter unless attempts were reserved after it.
+/// For an account with a second factor, the right password answers `AppError::MfaRequired`
+/// with a challenge for `mfa::verify` instead of a session, and counts as an attempt until that
+/// second step succeeds.
 pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
     let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
@@ -43,10 +36,8 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         },
         |e| e.to_string(),
     );
-    let attempts = app.settings.lockout_attempts;
     let email_text = email.as_ref().map(|e| e.as_str());
-    let (seen, user_id) = app.store.failures_and_user_id(&lockout_key, email_text).await?;
-    let slot = reserve_slot(app, &lockout_key, seen).await?;
+    let (slot, user_id) = lockout::reserve(app, &lockout_key, email_text).await?;
 
     // An unknown email costs the same read as a known one, so timing tells them apart no more
     // than the answer does.
@@ -63,15 +54,15 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
             .actor_email(&lockout_key)
             .ip_address(ip)
             .emit(app.clock.now());
-        if slot == attempts {
-            AuditEvent::new("auth.account_locked")
-                .actor_email(&lockout_key)
-                .emit(app.clock.now());
-        }
+        lockout::failed(app, &lockout_key, slot);
         return Err(AppError::InvalidCredentials);
     };
     let user = user.expect("a matching password implies a user");
-    app.store.clear_failures(&lockout_key, slot).await?;
+    // With a second factor, the attempt keeps its slot until the second step succeeds: were a
+    // right password to clear the count, it would restart the budget of wrong codes each time.
+    if !user.mfa_enabled {
+        lockout::succeeded(app, &lockout_key, slot).await?;
+    }
     if !user.is_active {
         AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)
@@ -79,6 +70,11 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
             .ip_address(ip)
             .emit(app.clock.now());
         return Err(AppError::Forbidden("Account disabled".into()));
+    }
+    if user.mfa_enabled {
+        // No session yet: the second step (`mfa::verify`) starts it.
+        let mfa_token = mfa::challenge(app, &user).await?;
+        return Err(AppError::MfaRequired { mfa_token });
     }
     let now = app.clock.now();
     let mut event = AuditEvent::new("auth.login_success")
@@ -91,64 +87,6 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     event.emit(now);
     // The session is written together with `last_login` (and the upgraded hash).
     sessions::start_login(app, user, origin, upgraded).await
-}
-
-/// Takes an attempt slot on `lockout_key`'s counter (first read as `seen`), or answers the
-/// lockout's 403 when the counter is full.
-async fn reserve_slot(app: &App, lockout_key: &str, mut seen: FailureCount) -> Result<i64, AppError> {
-    let attempts = app.settings.lockout_attempts;
-    let lock_ms = app.settings.lockout_minutes * 60_000;
-    for _ in 0..RESERVE_ROUNDS {
-        let now_ms = app.clock.now().timestamp_millis();
-        let Some(reservation) = Reservation::plan(seen, now_ms, lock_ms, attempts) else {
-            break;
-        };
-        if let Some(slot) = app.store.reserve_attempt(lockout_key, &reservation).await? {
-            return Ok(slot);
-        }
-        // Locked by parallel attempts, or restarted by one: read again and decide again.
-        seen = app.store.failures_and_user_id(lockout_key, None).await?.0;
-    }
-    Err(locked(app, lockout_key))
-}
-
-pub const INCORRECT_PASSWORD: &str = "Incorrect password";
-
-/// Re-checks the signed-in user's password before a credential change (change password or
-/// email, close the account). The attempt counts on the email's lockout counter exactly as a
-/// login does: the slot is reserved before Argon2 runs, a failure keeps it (400), a success
-/// frees the counter, and a locked email gets the login's 403 without a check.
-pub async fn confirm_password(
-    app: &App,
-    user: &User,
-    password: SecretString,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
-    let (seen, _) = app.store.failures_and_user_id(&user.email, None).await?;
-    let slot = reserve_slot(app, &user.email, seen).await?;
-    app.password_checks.record();
-    if !password::verify(password, Some(user.hashed_password.clone())).await {
-        AuditEvent::new("auth.password_check_failed")
-            .actor_id(user.id)
-            .actor_email(&user.email)
-            .ip_address(ip)
-            .emit(app.clock.now());
-        if slot == app.settings.lockout_attempts {
-            AuditEvent::new("auth.account_locked")
-                .actor_email(&user.email)
-                .emit(app.clock.now());
-        }
-        return Err(AppError::BadRequest(INCORRECT_PASSWORD.into()));
-    }
-    app.store.clear_failures(&user.email, slot).await?;
-    Ok(())
-}
-
-fn locked(app: &App, lockout_key: &str) -> AppError {
-    AuditEvent::new("auth.login_locked")
-        .actor_email(lockout_key)
-        .emit(app.clock.now());
-    AppError::Forbidden(ACCOUNT_LOCKED.into())
 }
 
 /// Resolves an access token to a live, active user in a live session; every failure is the

@@ -33,6 +33,8 @@ const MIN_SECRET_BYTES: usize = 32;
 pub const REFRESH_TOKEN_LABEL: &str = "gatehouse refresh token";
 pub const USERNAME_HASH_LABEL: &str = "gatehouse username hash";
 pub const MAIL_ENCRYPTION_LABEL: &str = "gatehouse queued mail";
+pub const TOTP_SECRET_LABEL: &str = "gatehouse totp secret";
+pub const RECOVERY_CODE_LABEL: &str = "gatehouse recovery code";
 const LEGACY_KID_LABEL: &str = "gatehouse legacy key id";
 
 #[derive(Debug, thiserror::Error)]

@@ -18,6 +18,8 @@ pub enum Route {
     /// Signed-in credential changes that check the password (change password or email, close the
     /// account): a bucket of their own under the login's limit, since each is a password guess.
     AccountChange,
+    /// The second step of a login.
+    Mfa,
     /// Requests that change orgs, counted per user.
     OrgWrite,
     /// Invites created, counted per org.
@@ -32,6 +34,7 @@ impl Route {
             Route::PasswordResetRequest => "reset",
             Route::ResendVerification => "resend-verification",
             Route::AccountChange => "account",
+            Route::Mfa => "mfa",
             Route::OrgWrite => "org-write",
             Route::Invite => "invite",
         }
@@ -45,6 +48,7 @@ impl Route {
             Route::PasswordResetRequest => s.reset_limit,
             Route::ResendVerification => s.resend_verification_limit,
             Route::AccountChange => s.login_limit,
+            Route::Mfa => s.mfa_limit,
             Route::OrgWrite => s.org_write_limit,
             Route::Invite => s.invite_limit,
         }

@@ -17,6 +17,7 @@ pub const NOT_FOUND: &str = "Organization not found";
 pub const MEMBER_NOT_FOUND: &str = "Member not found";
 pub const OWNER_NOT_GRANTABLE: &str = "Role 'owner' cannot be granted; use transfer-ownership";
 pub const OWNER_CANNOT_LEAVE: &str = "Transfer ownership before leaving the organization";
+pub const MFA_REQUIRED_BY_ORG: &str = "This organization requires two-step sign-in: enable a second factor (POST /api/v1/auth/mfa/totp) and sign in with it";
 
 /// The caller's standing in an org they belong to.
 pub struct Access {
@@ -29,13 +30,26 @@ fn forbidden() -> AppError {
 }
 
 /// The org and the caller's role in it, if they hold at least `needed`. Anyone else gets the
-/// same 403 whether or not the org exists.
+/// same 403 whether or not the org exists. An org that requires a second factor refuses its
+/// members whose session was not signed in with one (after the membership check, so that
+/// outsiders learn nothing of the org's policy).
 pub async fn access(app: &App, caller: &Caller, org_id: i64, needed: OrgRole) -> Result<Access, AppError> {
     let (org, membership) = app.store.org_and_membership(org_id, caller.user.id).await?;
     match (org, membership) {
-        (Some(org), Some(m)) if m.role >= needed => Ok(Access { org, role: m.role }),
+        (Some(org), Some(m)) if m.role >= needed => {
+            meets_policy(&org, caller)?;
+            Ok(Access { org, role: m.role })
+        }
         _ => Err(forbidden()),
     }
+}
+
+/// 403 when the org requires a second factor and the caller's session was not signed in with one.
+fn meets_policy(org: &Org, caller: &Caller) -> Result<(), AppError> {
+    if org.require_mfa && !caller.claims.has_second_factor() {
+        return Err(AppError::Forbidden(MFA_REQUIRED_BY_ORG.into()));
+    }
+    Ok(())
 }
 
 /// The role a request asks to grant: valid, never `owner`, and not above the granter's rank.
@@ -80,6 +94,7 @@ pub async fn create(app: &App, caller: &Caller, new: NewOrg) -> Result<Org, AppE
         id: app.store.next_id("org").await?,
         created_at: now.clone(),
         updated_at: None,
+        require_mfa: false,
     };
     let owner = Membership {
         id: app.store.next_id("membership").await?,
@@ -128,17 +143,25 @@ pub async fn all_memberships(app: &App, caller: &Caller) -> Result<Vec<UserMembe
     Ok(out)
 }
 
-/// `PATCH /orgs/{id}?name=&description=`: org admins and the owner.
+/// `PATCH /orgs/{id}?name=&description=&require_mfa=`: org admins and the owner. Turning
+/// `require_mfa` on takes a caller signed in with a second factor, who could not reach the org's
+/// routes afterwards otherwise.
 pub async fn update(
     app: &App,
     caller: &Caller,
     org_id: i64,
     name: Option<OrgName>,
     description: Option<OrgDescription>,
+    require_mfa: Option<bool>,
 ) -> Result<Org, AppError> {
     access(app, caller, org_id, OrgRole::Admin).await?;
-    if name.is_none() && description.is_none() {
+    if name.is_none() && description.is_none() && require_mfa.is_none() {
         return Err(AppError::BadRequest("No fields to update".into()));
+    }
+    if require_mfa == Some(true) && !caller.claims.has_second_factor() {
+        return Err(AppError::Forbidden(
+            "Sign in with a second factor before requiring one of the organization's members".into(),
+        ));
     }
     let now = app.clock.now();
     let org = app
@@ -147,14 +170,18 @@ pub async fn update(
             org_id,
             name.map(OrgName::into_inner).as_deref(),
             description.map(OrgDescription::into_inner).as_deref(),
+            require_mfa,
             &format_timestamp(now),
         )
         .await?
         .ok_or_else(|| AppError::NotFound(NOT_FOUND.into()))?;
-    AuditEvent::new("auth.org_updated")
+    let mut event = AuditEvent::new("auth.org_updated")
         .actor_id(caller.user.id)
-        .target("org", org_id)
-        .emit(now);
+        .target("org", org_id);
+    if let Some(required) = require_mfa {
+        event = event.detail(format!("require_mfa set to {required}"));
+    }
+    event.emit(now);
     Ok(org)
 }
 
@@ -208,9 +235,10 @@ pub async fn transfer_ownership(app: &App, caller: &Caller, org_id: i64, to: i64
 /// `GET /orgs/{id}/members` and `…/members/details`: any member.
 pub async fn members(app: &App, caller: &Caller, org_id: i64) -> Result<Vec<Membership>, AppError> {
     let partition = app.store.org_partition(org_id).await?;
-    let is_member = partition.org.is_some() && partition.members.iter().any(|m| m.user_id == caller.user.id);
-    if !is_member {
-        return Err(forbidden());
+    let is_member = partition.members.iter().any(|m| m.user_id == caller.user.id);
+    match partition.org {
+        Some(org) if is_member => meets_policy(&org, caller)?,
+        _ => return Err(forbidden()),
     }
     Ok(partition.members)
 }

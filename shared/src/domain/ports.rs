@@ -5,7 +5,10 @@
 //! transaction; methods that answer `bool` report a condition that did not hold (an item gone,
 //! or taken by a parallel request), never an error.
 
-use crate::model::{Invite, Membership, OneTimeToken, Org, OrgRole, QueuedMail, RefreshRecord, Role, Session, User};
+use crate::model::{
+    Invite, Membership, MfaChallenge, MfaProof, OneTimeToken, Org, OrgRole, QueuedMail, RefreshRecord, Role, Session,
+    TotpFactor, User,
+};
 use async_trait::async_trait;
 use base64ct::{Base64UrlUnpadded, Encoding};
 
@@ -172,9 +175,10 @@ pub trait CredentialStore {
     /// Queues mail at the cost of an `issue_token` (for addresses with no account).
     async fn queue_mail_like_a_token(&self, mail: &QueuedMail) -> StoreResult<()>;
     async fn one_time_token(&self, hash: &str) -> StoreResult<Option<OneTimeToken>>;
-    /// Sets the password hash, ends earlier access tokens, clears the email's lockout and queues
-    /// `notice` (the password-changed mail), if the reset token is unexpired and still the live
-    /// one. Of parallel calls, one wins.
+    /// Sets the password hash, ends earlier access tokens, clears the email's lockout when
+    /// `lift_lockout`, and queues `notice` (the password-changed mail), if the reset token is
+    /// unexpired and still the live one. Of parallel calls, one wins.
+    #[allow(clippy::too_many_arguments)]
     async fn consume_password_reset(
         &self,
         token: &OneTimeToken,
@@ -183,6 +187,7 @@ pub trait CredentialStore {
         tokens_valid_after_ms: i64,
         now_epoch: i64,
         notice: &QueuedMail,
+        lift_lockout: bool,
     ) -> StoreResult<bool>;
     /// Marks the user verified, if the verification token is unexpired and still the live one.
     async fn consume_email_verification(&self, token: &OneTimeToken, now: &str, now_epoch: i64) -> StoreResult<bool>;
@@ -311,6 +316,52 @@ pub trait AccountStore {
     ) -> StoreResult<EmailChangeOutcome>;
 }
 
+// Second factor ---------------------------------------------------------------------------------
+
+/// What the second step of a login found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    /// The proof was accepted and the challenge consumed, together.
+    Passed,
+    /// The challenge is used, expired or unknown.
+    ChallengeGone,
+    /// The code was used before (or an earlier step's), the recovery code is spent, or the
+    /// factor is gone.
+    ProofRefused,
+}
+
+#[async_trait]
+pub trait MfaStore {
+    async fn totp_factor(&self, user_id: i64) -> StoreResult<Option<TotpFactor>>;
+    /// Writes a pending factor, replacing a pending one; `false` if a confirmed factor exists.
+    async fn put_pending_factor(&self, factor: &TotpFactor) -> StoreResult<bool>;
+    /// Confirms the pending factor sealed as `factor.sealed_secret` (not one enrolled again
+    /// meanwhile) with its first step, recovery codes and `confirmed_at`, marks the user
+    /// `mfa_enabled` and queues `notice`, all or nothing. `false` if the condition failed.
+    async fn confirm_factor(&self, factor: &TotpFactor, notice: &QueuedMail) -> StoreResult<bool>;
+    /// Uses `proof` on the user's confirmed factor and deletes the unexpired challenge, in one
+    /// transaction: of parallel uses of one code or one challenge, one passes.
+    async fn pass_challenge(
+        &self,
+        challenge: &MfaChallenge,
+        proof: &MfaProof,
+        now_epoch: i64,
+    ) -> StoreResult<ChallengeOutcome>;
+    async fn create_challenge(&self, challenge: &MfaChallenge) -> StoreResult<()>;
+    async fn challenge(&self, hash: &str) -> StoreResult<Option<MfaChallenge>>;
+    /// Replaces the recovery codes of a confirmed factor; `false` if there is none.
+    async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String]) -> StoreResult<bool>;
+    /// Deletes the factor (pending or confirmed) and clears the user's `mfa_enabled`, with
+    /// `notice` queued and, when given, every token issued up to `end_tokens_at_ms` ended; all
+    /// or nothing. `false` if there was no factor.
+    async fn remove_factor(
+        &self,
+        user_id: i64,
+        notice: Option<&QueuedMail>,
+        end_tokens_at_ms: Option<i64>,
+    ) -> StoreResult<bool>;
+}
+
 // Rate limits ---------------------------------------------------------------------------------
 
 /// The grant times (epoch ms) of a bucket's slots, by slot number.
@@ -380,6 +431,7 @@ pub trait OrgStore {
         org_id: i64,
         name: Option<&str>,
         description: Option<&str>,
+        require_mfa: Option<bool>,
         now: &str,
     ) -> StoreResult<Option<Org>>;
     /// Adds a membership if the user exists, is not a member yet, and the org still exists.
@@ -450,6 +502,7 @@ pub trait Ports:
     + CredentialStore
     + AccountStore
     + SessionStore
+    + MfaStore
     + RateLimitStore
     + OrgStore
     + InviteStore
@@ -465,6 +518,7 @@ impl<T> Ports for T where
         + CredentialStore
         + AccountStore
         + SessionStore
+        + MfaStore
         + RateLimitStore
         + OrgStore
         + InviteStore

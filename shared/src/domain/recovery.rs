@@ -85,9 +85,11 @@ async fn live_token(app: &App, secret: &str, purpose: Purpose) -> Result<OneTime
 
 /// `POST /auth/password-reset/confirm`: sets the password, consumes the token exactly once, ends
 /// every access token issued before, lifts the email's lockout, and tells the owner (a notice
-/// queued in the same transaction).
+/// queued in the same transaction). An account with a second factor keeps its lockout count:
+/// lifting it would give whoever reads the mailbox a fresh budget of code guesses per reset.
 pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Password) -> Result<(), AppError> {
     let token = live_token(app, secret, Purpose::PasswordReset).await?;
+    let has_second_factor = app.store.user(token.user_id).await?.is_some_and(|u| u.mfa_enabled);
     let hashed = password::hash(&new_password).await;
     let now = app.clock.now();
     // Tokens issued in this very millisecond may predate the reset, so they end too.
@@ -110,6 +112,7 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Passw
             tokens_valid_after_ms,
             now.timestamp(),
             &notice,
+            !has_second_factor,
         )
         .await?;
     if !consumed {

@@ -12,7 +12,7 @@ use crate::domain::keys;
 use crate::domain::one_time;
 use crate::domain::ports::Rehash;
 use crate::error::AppError;
-use crate::model::{AccessClaims, Origin, RefreshRecord, Session, SessionView, TokenPair, User};
+use crate::model::{AccessClaims, Origin, RefreshRecord, Session, SessionView, TokenPair, User, AMR_OTP, AMR_PASSWORD};
 use crate::App;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, Duration, Utc};
@@ -46,7 +46,7 @@ fn record_of(app: &App, session: &Session) -> RefreshRecord {
 
 /// The session's current refresh token and an access token issued at `now`.
 pub async fn pair(app: &App, user: User, session: &Session, now: DateTime<Utc>) -> TokenPair {
-    let (access_token, _) = app.tokens.issue(&user, &session.id, now).await;
+    let (access_token, _) = app.tokens.issue(&user, session, now).await;
     TokenPair {
         access_token,
         refresh_token: refresh_token(app, &session.salt, session.generation),
@@ -67,9 +67,9 @@ pub fn advance(app: &App, session: &Session, at: DateTime<Utc>) -> (Session, Ref
     (next, record)
 }
 
-/// Starts a session for `user` and returns its first pair.
+/// Starts a session for `user` (who just set a password) and returns its first pair.
 pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Result<TokenPair, AppError> {
-    begin(app, user, source, origin, None).await
+    begin(app, user, source, origin, None, &[AMR_PASSWORD]).await
 }
 
 /// Starts the session of a password login: `last_login`, and the password hash when
@@ -80,7 +80,12 @@ pub async fn start_login(
     origin: &Origin,
     upgraded_hash: Option<String>,
 ) -> Result<TokenPair, AppError> {
-    begin(app, user, "password", origin, upgraded_hash).await
+    begin(app, user, "password", origin, upgraded_hash, &[AMR_PASSWORD]).await
+}
+
+/// Starts the session of a login completed with the second factor (`amr` `["pwd", "otp"]`).
+pub async fn start_with_second_factor(app: &App, user: User, origin: &Origin) -> Result<TokenPair, AppError> {
+    begin(app, user, "password", origin, None, &[AMR_PASSWORD, AMR_OTP]).await
 }
 
 async fn begin(
@@ -89,6 +94,7 @@ async fn begin(
     source: &str,
     origin: &Origin,
     upgraded_hash: Option<String>,
+    amr: &[&str],
 ) -> Result<TokenPair, AppError> {
     let now = app.clock.now();
     let session = Session {
@@ -104,6 +110,8 @@ async fn begin(
         salt: one_time::random_secret(),
         generation: 0,
         rotated_at_ms: now.timestamp_millis(),
+        amr: amr.iter().map(|method| method.to_string()).collect(),
+        auth_time: Some(now.timestamp()),
     };
     let last_login = (source == "password").then(|| format_timestamp(now));
     let rehash = upgraded_hash.as_deref().map(|to| Rehash {

@@ -6,7 +6,7 @@
 
 use crate::config::Settings;
 use crate::domain::keys::KeyRing;
-use crate::model::{AccessClaims, User};
+use crate::model::{AccessClaims, Session, User};
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{decode, decode_header, encode, Algorithm, Header, Validation};
 use std::sync::Arc;
@@ -48,7 +48,8 @@ impl TokenKeys {
         validation
     }
 
-    pub async fn issue(&self, user: &User, session_id: &str, now: DateTime<Utc>) -> (String, AccessClaims) {
+    /// An access token of `session`, which carries how and when the user authenticated.
+    pub async fn issue(&self, user: &User, session: &Session, now: DateTime<Utc>) -> (String, AccessClaims) {
         let ms_timestamp = Timestamp::from_unix(
             NoContext,
             u64::try_from(now.timestamp()).unwrap_or_default(),
@@ -58,11 +59,13 @@ impl TokenKeys {
             sub: user.id.to_string(),
             role: user.role,
             jti: Uuid::new_v7(ms_timestamp).to_string(),
-            sid: session_id.to_string(),
+            sid: session.id.clone(),
             iat: now.timestamp(),
             exp: (now + self.lifetime).timestamp(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
+            amr: session.amr.clone(),
+            auth_time: session.authenticated_at(),
         };
         let set = self.keys.fresh(now).await;
         let key = set.signing_key();

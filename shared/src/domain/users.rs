@@ -47,6 +47,7 @@ async fn create_user_with(
         reset_token_hash: None,
         verification_token_hash: verification.as_ref().map(|(token, _)| token.hash.clone()),
         email_change_token_hash: None,
+        mfa_enabled: false,
     };
     let pending = verification.as_ref().map(|(token, message)| (token, message));
     let mut outcome = app.store.create_user(&user, claim_first_admin, pending).await?;

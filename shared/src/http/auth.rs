@@ -10,12 +10,15 @@ use crate::domain::auth;
 use crate::domain::discovery;
 use crate::domain::invites;
 use crate::domain::limits;
+use crate::domain::mfa;
 use crate::domain::recovery::{self, Resend};
 use crate::domain::sessions;
 use crate::domain::store_error::StoreError;
 use crate::domain::users;
 use crate::error::{AppError, FieldError};
-use crate::model::{Caller, Email, FullName, Origin, Password, Registration, TokenPair, UserView};
+use crate::model::{
+    Caller, Email, FullName, Origin, Password, RecoveryCode, Registration, TokenPair, TotpCode, UserView,
+};
 use crate::App;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -31,10 +34,56 @@ pub fn routes() -> Vec<Route> {
             .input(Input::Json("UserCreate"))
             .ok(200, "UserResponse")
             .errors(&[400, 403, 413, 422, 429]),
-        Route::post("/api/v1/auth/token", token, "OAuth2 password or refresh-token grant")
-            .input(Input::TokenForm)
-            .ok(200, "TokenResponse")
-            .errors(&[401, 403, 413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/token",
+            token,
+            "OAuth2 password or refresh-token grant (an account with a second factor: 401 with an mfa_token)",
+        )
+        .input(Input::TokenForm)
+        .ok(200, "TokenResponse")
+        .errors(&[401, 403, 413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/mfa/verify",
+            mfa_verify,
+            "The second step of a login: the mfa_token with a TOTP code or a recovery code",
+        )
+        .input(Input::Json("MfaVerify"))
+        .ok(200, "TokenResponse")
+        .errors(&[401, 403, 413, 422, 429]),
+        Route::post(
+            "/api/v1/auth/mfa/totp",
+            mfa_enrol,
+            "Start enrolling a TOTP authenticator (with the current password)",
+        )
+        .auth()
+        .input(Input::Json("PasswordBody"))
+        .ok(200, "TotpEnrolment")
+        .errors(&[400, 401, 403, 409, 413, 422]),
+        Route::post(
+            "/api/v1/auth/mfa/totp/confirm",
+            mfa_confirm,
+            "Confirm the enrolment with a first code; answers the recovery codes, once",
+        )
+        .auth()
+        .input(Input::Json("CodeBody"))
+        .ok(200, "RecoveryCodes")
+        .errors(&[400, 401, 409, 413, 422]),
+        Route::delete(
+            "/api/v1/auth/mfa/totp",
+            mfa_disable,
+            "Remove the second factor (a session signed in with it)",
+        )
+        .auth()
+        .no_content()
+        .errors(&[401, 403, 404]),
+        Route::post(
+            "/api/v1/auth/mfa/recovery-codes",
+            mfa_recovery_codes,
+            "New recovery codes replace the unused ones (a session signed in with the second factor)",
+        )
+        .auth()
+        .ok(200, "RecoveryCodes")
+        .errors(&[400, 401, 403]),
         Route::post("/api/v1/auth/refresh", refresh, "Rotate the refresh token")
             .input(Input::OptionalJson("RefreshRequest"))
             .ok(200, "TokenResponse")
@@ -49,7 +98,7 @@ pub fn routes() -> Vec<Route> {
             .errors(&[401]),
         Route::delete("/api/v1/auth/me", close_account, "Close the caller's account")
             .auth()
-            .input(Input::Json("PasswordConfirmation"))
+            .input(Input::Json("PasswordBody"))
             .ok(200, "Detail")
             .errors(&[400, 401, 403, 409, 413, 422, 429]),
         Route::post(
@@ -228,6 +277,11 @@ impl Limited for ResendLimit {
 pub struct AccountChangeLimit;
 impl Limited for AccountChangeLimit {
     const ROUTE: limits::Route = limits::Route::AccountChange;
+}
+
+pub struct MfaLimit;
+impl Limited for MfaLimit {
+    const ROUTE: limits::Route = limits::Route::Mfa;
 }
 
 pub(super) fn email_field(fields: &mut Fields, name: &str) -> Option<Email> {
@@ -624,27 +678,127 @@ async fn confirm_email_change(
     Ok(detail_ok("Email address has been changed"))
 }
 
-/// `{"password"}`.
-struct PasswordConfirmation(SecretString);
-
-impl FromFields for PasswordConfirmation {
-    fn read(fields: &mut Fields) -> Option<Self> {
-        fields
-            .required_str("password")
-            .map(|password| PasswordConfirmation(SecretString::from(password)))
-    }
-}
-
 /// `DELETE /auth/me`: on success both cookies are cleared.
 async fn close_account(
     State(app): State<App>,
     caller: Caller,
     _: RateLimited<AccountChangeLimit>,
     origin: Origin,
-    Json(PasswordConfirmation(password)): Json<PasswordConfirmation>,
+    Json(PasswordBody(password)): Json<PasswordBody>,
 ) -> Result<Response, AppError> {
     account::close_own_account(&app, &caller, password, origin.ip.as_deref()).await?;
     let mut response = detail_ok("Account deleted");
     cookies::clear_session(&app, &mut response);
     Ok(response)
+}
+
+/// `{"mfa_token", "code"}` or `{"mfa_token", "recovery_code"}`.
+struct MfaVerify {
+    mfa_token: String,
+    answer: mfa::Answer,
+}
+
+impl FromFields for MfaVerify {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let mfa_token = fields.required_str("mfa_token");
+        let code = fields.optional_str("code");
+        let recovery_code = fields.optional_str("recovery_code");
+        let answer = match (code, recovery_code) {
+            (Some(code), None) => TotpCode::parse(&code, &["body", "code"])
+                .map(mfa::Answer::Totp)
+                .map_err(|problem| fields.reject(problem))
+                .ok(),
+            (None, Some(code)) => RecoveryCode::parse(&code, &["body", "recovery_code"])
+                .map(mfa::Answer::RecoveryCode)
+                .map_err(|problem| fields.reject(problem))
+                .ok(),
+            _ => {
+                fields.reject(FieldError::new(
+                    "value_error",
+                    &["body"],
+                    "Value error, send exactly one of 'code' and 'recovery_code'",
+                ));
+                None
+            }
+        };
+        let (mfa_token, answer) = mfa_token.zip(answer)?;
+        Some(MfaVerify { mfa_token, answer })
+    }
+}
+
+async fn mfa_verify(
+    State(app): State<App>,
+    _: RateLimited<MfaLimit>,
+    origin: Origin,
+    Json(body): Json<MfaVerify>,
+) -> Result<Response, AppError> {
+    let pair = mfa::verify(&app, &body.mfa_token, body.answer, &origin).await?;
+    Ok(token_response(&app, &pair))
+}
+
+/// `{"password"}`.
+struct PasswordBody(SecretString);
+
+impl FromFields for PasswordBody {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        fields
+            .required_str("password")
+            .map(|password| PasswordBody(SecretString::from(password)))
+    }
+}
+
+/// Secrets shown once: never cached.
+fn not_stored(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn mfa_enrol(
+    State(app): State<App>,
+    caller: Caller,
+    origin: Origin,
+    Json(PasswordBody(password)): Json<PasswordBody>,
+) -> Result<Response, AppError> {
+    let enrolment = mfa::enrol(&app, &caller, password, origin.ip.as_deref()).await?;
+    Ok(not_stored(json_response(StatusCode::OK, &enrolment)))
+}
+
+/// `{"code"}`.
+struct CodeBody(TotpCode);
+
+impl FromFields for CodeBody {
+    fn read(fields: &mut Fields) -> Option<Self> {
+        let code = fields.required_str("code")?;
+        TotpCode::parse(&code, &["body", "code"])
+            .map_err(|problem| fields.reject(problem))
+            .ok()
+            .map(CodeBody)
+    }
+}
+
+async fn mfa_confirm(
+    State(app): State<App>,
+    caller: Caller,
+    Json(CodeBody(code)): Json<CodeBody>,
+) -> Result<Response, AppError> {
+    let codes = mfa::confirm(&app, &caller, code).await?;
+    Ok(not_stored(json_response(
+        StatusCode::OK,
+        &json!({ "recovery_codes": codes }),
+    )))
+}
+
+async fn mfa_disable(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    mfa::disable(&app, &caller).await?;
+    Ok(no_content())
+}
+
+async fn mfa_recovery_codes(State(app): State<App>, caller: Caller) -> Result<Response, AppError> {
+    let codes = mfa::regenerate_recovery_codes(&app, &caller).await?;
+    Ok(not_stored(json_response(
+        StatusCode::OK,
+        &json!({ "recovery_codes": codes }),
+    )))
 }

@@ -164,6 +164,19 @@ impl IntoResponse for AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => {
                 with_bearer_challenge(detail(StatusCode::UNAUTHORIZED, &self.to_string()))
             }
+            AppError::MfaRequired { mfa_token } => {
+                let body = json!({
+                    "detail": self.to_string(),
+                    "mfa_token": mfa_token,
+                    "methods": crate::domain::mfa::METHODS,
+                });
+                let mut response = json_response(StatusCode::UNAUTHORIZED, &body);
+                response
+                    .headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                response
+            }
+            AppError::SecondFactorRejected(m) => detail(StatusCode::UNAUTHORIZED, m),
             AppError::Forbidden(m) => detail(StatusCode::FORBIDDEN, m),
             AppError::NotFound(m) => detail(StatusCode::NOT_FOUND, m),
             AppError::MethodNotAllowed => detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed"),

@@ -166,7 +166,6 @@ fn schemas() -> Value {
         }),
         &["new_email", "password"],
     );
-    schemas["PasswordConfirmation"] = object(json!({ "password": { "type": "string" } }), &["password"]);
     schemas
 }
 
@@ -201,7 +200,8 @@ fn core_schemas() -> Value {
             "last_login": nullable_timestamp,
             "created_at": timestamp,
             "updated_at": nullable_timestamp,
-        }), &["email", "full_name", "is_active", "is_verified", "role", "id", "last_login", "created_at", "updated_at"]),
+            "mfa_enabled": { "type": "boolean" },
+        }), &["email", "full_name", "is_active", "is_verified", "role", "id", "last_login", "created_at", "updated_at", "mfa_enabled"]),
         "UserList": array_of("UserResponse"),
         "TokenForm": object(json!({
             "grant_type": { "type": "string", "enum": ["password", "refresh_token"] },
@@ -237,6 +237,21 @@ fn core_schemas() -> Value {
             "new_password": { "type": "string", "minLength": 8, "maxLength": 128 },
         }), &["token", "new_password"]),
         "TokenBody": object(json!({ "token": { "type": "string" } }), &["token"]),
+        "PasswordBody": object(json!({ "password": { "type": "string" } }), &["password"]),
+        "CodeBody": object(json!({ "code": { "type": "string", "pattern": "^[0-9]{6}$" } }), &["code"]),
+        "MfaVerify": object(json!({
+            "mfa_token": { "type": "string" },
+            "code": { "type": "string", "pattern": "^[0-9]{6}$" },
+            "recovery_code": { "type": "string" },
+        }), &["mfa_token"]),
+        "TotpEnrolment": object(json!({
+            "secret": { "type": "string" },
+            "otpauth_uri": { "type": "string" },
+            "qr_svg": { "type": "string" },
+        }), &["secret", "otpauth_uri", "qr_svg"]),
+        "RecoveryCodes": object(json!({
+            "recovery_codes": { "type": "array", "items": { "type": "string" } },
+        }), &["recovery_codes"]),
         "ResendResponse": object(json!({ "status": { "type": "string", "enum": ["sent", "already_verified"] } }), &["status"]),
         "RoleUpdate": object(json!({ "role": { "type": "string", "enum": ["admin", "moderator", "user"] } }), &["role"]),
         "OrgCreate": object(json!({
@@ -253,7 +268,8 @@ fn core_schemas() -> Value {
             "id": { "type": "integer" },
             "created_at": timestamp,
             "updated_at": nullable_timestamp,
-        }), &["name", "slug", "description", "is_active", "id", "created_at", "updated_at"]),
+            "require_mfa": { "type": "boolean" },
+        }), &["name", "slug", "description", "is_active", "id", "created_at", "updated_at", "require_mfa"]),
         "OrgList": array_of("OrgResponse"),
         "MemberResponse": object(json!({
             "id": { "type": "integer" },

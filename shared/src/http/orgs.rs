@@ -54,13 +54,14 @@ pub fn routes() -> Vec<Route> {
         Route::patch(
             "/api/v1/orgs/{org_id}",
             update,
-            "Rename or describe an organization (org admins)",
+            "Rename or describe an organization, or require a second factor of its members (org admins)",
         )
         .auth()
         .params(&[
             ORG,
             ("name", "query", "string", false),
             ("description", "query", "string", false),
+            ("require_mfa", "query", "boolean", false),
         ])
         .ok(200, "OrgResponse")
         .errors(&[400, 401, 403, 404, 422, 429]),
@@ -273,10 +274,32 @@ async fn update(
         .get("description")
         .map(|raw| OrgDescription::parse(raw, &["query", "description"]))
         .transpose();
-    match (name, description) {
-        (Ok(name), Ok(description)) => ok(&orgs::update(&app, &caller, org_id, name, description).await?),
-        (name, description) => Err(AppError::Validation(
-            [name.err(), description.err()].into_iter().flatten().collect(),
+    let require_mfa = query
+        .get("require_mfa")
+        .map(|raw| query_bool(&raw, "require_mfa"))
+        .transpose();
+    match (name, description, require_mfa) {
+        (Ok(name), Ok(description), Ok(require_mfa)) => {
+            ok(&orgs::update(&app, &caller, org_id, name, description, require_mfa).await?)
+        }
+        (name, description, require_mfa) => Err(AppError::Validation(
+            [name.err(), description.err(), require_mfa.err()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        )),
+    }
+}
+
+/// A boolean query parameter, as FastAPI reads one.
+fn query_bool(raw: &str, name: &str) -> Result<bool, FieldError> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+        _ => Err(FieldError::new(
+            "bool_parsing",
+            &["query", name],
+            "Input should be a valid boolean, unable to interpret input",
         )),
     }
 }

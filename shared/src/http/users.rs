@@ -3,6 +3,7 @@
 use super::route::{Input, USER};
 use super::{json_response, no_content, Fields, FromFields, Json, Path, Query, Route};
 use crate::domain::admin;
+use crate::domain::mfa;
 use crate::domain::ports::UserCursor;
 use crate::error::{AppError, FieldError};
 use crate::model::{Actor, Caller, FullName, Registration, User, UserView};
@@ -99,6 +100,15 @@ pub fn routes() -> Vec<Route> {
         )
         .auth()
         .params(&[USER, ("session_id", "path", "string", true)])
+        .no_content()
+        .errors(&[401, 403, 404, 422]),
+        Route::delete(
+            "/api/v1/auth/users/{user_id}/mfa",
+            remove_mfa,
+            "Remove a user's second factor for account recovery, ending their sessions (admin)",
+        )
+        .auth()
+        .params(&[USER])
         .no_content()
         .errors(&[401, 403, 404, 422]),
     ]
@@ -208,5 +218,10 @@ async fn revoke_session(
     Path((id, session_id)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     admin::revoke_session(&app, &caller, id, &session_id).await?;
+    Ok(no_content())
+}
+
+async fn remove_mfa(State(app): State<App>, caller: Caller, Path(id): Path<i64>) -> Result<Response, AppError> {
+    mfa::remove_by_admin(&app, &caller, id).await?;
     Ok(no_content())
 }

@@ -68,6 +68,17 @@ pub enum MailContent {
     /// To an address that already has an account when someone asks to move another account to it
     /// (sent instead of a token, so the answer to the request reveals nothing).
     EmailChangeAddressTaken,
+    /// A second factor (TOTP) was enabled on the account.
+    MfaEnabled {
+        /// RFC 3339.
+        changed_at: String,
+    },
+    /// The second factor was removed, by the user or (`by_admin`) by an administrator.
+    MfaDisabled {
+        /// RFC 3339.
+        changed_at: String,
+        by_admin: bool,
+    },
 }
 
 impl MailContent {
@@ -83,6 +94,8 @@ impl MailContent {
             MailContent::EmailChange { .. } => "email_change",
             MailContent::EmailChangeRequested { .. } => "email_change_requested",
             MailContent::EmailChangeAddressTaken => "email_change_address_taken",
+            MailContent::MfaEnabled { .. } => "mfa_enabled",
+            MailContent::MfaDisabled { .. } => "mfa_disabled",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod email;
 pub mod field_error;
 pub mod keys;
 pub mod mail;
+pub mod mfa;
 pub mod names;
 pub mod org;
 pub mod password;
@@ -21,6 +22,10 @@ pub use email::Email;
 pub use field_error::FieldError;
 pub use keys::{KeyEntry, KeyInfo, KeySetDocument, KeyState, SigningAlgorithm};
 pub use mail::{MailContent, MailSecret, MailStatus, OutboxMessage, QueuedMail, RenderedMail};
+pub use mfa::{
+    MfaChallenge, MfaProof, RecoveryCode, TotpCode, TotpEnrolment, TotpFactor, AMR_OTP, AMR_PASSWORD,
+    RECOVERY_CODE_CHARS,
+};
 pub use names::{FullName, NewOrg, OrgDescription, OrgName, Slug};
 pub use org::{Invite, InviteStatus, InviteView, MemberDetail, Membership, Org, ReceivedInvite, UserMembership};
 pub use password::Password;

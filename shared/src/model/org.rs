@@ -13,6 +13,9 @@ pub struct Org {
     pub id: i64,
     pub created_at: String,
     pub updated_at: Option<String>,
+    /// Members must have signed in with a second factor to use the org's routes.
+    #[serde(default)]
+    pub require_mfa: bool,
 }
 
 /// `MemberResponse`, also the stored record.

@@ -23,11 +23,29 @@ pub struct Session {
     pub generation: i64,
     /// When the current generation was issued (epoch ms): the grace window runs from here.
     pub rotated_at_ms: i64,
+    /// How the user authenticated when the session began (RFC 8176 `amr`: `pwd`, `otp`); every
+    /// access token of the session carries it. Sessions from before the second factor: `pwd`.
+    #[serde(default = "password_only")]
+    pub amr: Vec<String>,
+    /// When the user authenticated (epoch seconds); refreshes keep it. `None` on sessions from
+    /// before it was recorded (their `created_at` stands in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
+}
+
+fn password_only() -> Vec<String> {
+    vec![super::mfa::AMR_PASSWORD.to_string()]
 }
 
 impl Session {
     pub fn is_live(&self, now: DateTime<Utc>) -> bool {
         !self.revoked && self.expires_at > now.timestamp()
+    }
+
+    /// When the user authenticated, in epoch seconds.
+    pub fn authenticated_at(&self) -> i64 {
+        self.auth_time
+            .unwrap_or_else(|| DateTime::parse_from_rfc3339(&self.created_at).map_or(0, |at| at.timestamp()))
     }
 }
 

@@ -19,11 +19,23 @@ pub struct AccessClaims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// How the user authenticated (RFC 8176): `["pwd"]` or `["pwd", "otp"]`. Tokens issued
+    /// before the claim existed read as none.
+    #[serde(default)]
+    pub amr: Vec<String>,
+    /// When the user authenticated (epoch seconds), kept across refreshes.
+    #[serde(default)]
+    pub auth_time: i64,
 }
 
 impl AccessClaims {
     pub fn user_id(&self) -> Option<i64> {
         self.sub.parse().ok()
+    }
+
+    /// The session began with a second factor.
+    pub fn has_second_factor(&self) -> bool {
+        self.amr.iter().any(|method| method == super::mfa::AMR_OTP)
     }
 
     /// The issue time in epoch milliseconds, from the UUIDv7 `jti`.

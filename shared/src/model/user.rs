@@ -35,6 +35,9 @@ pub struct User {
     /// SHA-256 of the one live email-change token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_change_token_hash: Option<String>,
+    /// A confirmed second factor (TOTP) exists: a password alone no longer signs in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mfa_enabled: bool,
 }
 
 /// What the API shows of a user (`UserResponse`).
@@ -49,6 +52,7 @@ pub struct UserView {
     pub last_login: Option<String>,
     pub created_at: String,
     pub updated_at: Option<String>,
+    pub mfa_enabled: bool,
 }
 
 impl From<&User> for UserView {
@@ -63,6 +67,7 @@ impl From<&User> for UserView {
             last_login: user.last_login.clone(),
             created_at: user.created_at.clone(),
             updated_at: user.updated_at.clone(),
+            mfa_enabled: user.mfa_enabled,
         }
     }
 }

@@ -71,6 +71,7 @@ impl CredentialStore for Store {
         tokens_valid_after_ms: i64,
         now_epoch: i64,
         notice: &QueuedMail,
+        lift_lockout: bool,
     ) -> StoreResult<bool> {
         let update = self
             .user_update_for(
@@ -82,8 +83,10 @@ impl CredentialStore for Store {
             .expression_attribute_values(":now", s(now))
             .build()
             .expect("update has its required fields");
-        let clear_lockout = self.delete(keys::lockout(&token.email));
-        let writes = vec![clear_lockout, self.put(mail_item(notice)?)];
+        let mut writes = vec![self.put(mail_item(notice)?)];
+        if lift_lockout {
+            writes.push(self.delete(keys::lockout(&token.email)));
+        }
         self.consume(token, now_epoch, update, writes).await
     }
 

@@ -1,7 +1,7 @@
 //! The table's cross-item invariants, checked over a scan (`Store::scan_items`): what a failure
 //! at any point of any operation must never break. For tests and tools; the app never scans.
 
-use super::items::{from_item, number, session_from_item, user_from_item};
+use super::items::{factor_from_item, from_item, number, session_from_item, user_from_item};
 use super::keys::{self, ItemKind};
 use super::StoredItem;
 use crate::model::{Invite, InviteStatus, Membership, OneTimeToken, Org, OrgRole, RefreshRecord};
@@ -12,6 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 /// - every org has its slug guard and exactly one owner; every slug guard its org;
 /// - every membership its org and its user;
 /// - every user's reset / verification / email-change pointer its token;
+/// - every user with `mfa_enabled` its confirmed factor, and every factor its user;
 /// - every refresh record its session;
 /// - every invite token its invite, every pending invite its token, every invite guard its invite.
 pub fn violations(items: &[StoredItem]) -> Vec<String> {
@@ -102,6 +103,25 @@ pub fn violations(items: &[StoredItem]) -> Vec<String> {
             if !tokens.contains(pointer) {
                 broken.push(format!("user {} points at a missing one-time token", user.id));
             }
+        }
+    }
+
+    // A user is `mfa_enabled` exactly when a confirmed factor exists, and a factor has its user.
+    let factors: HashMap<i64, bool> = of(ItemKind::TotpFactor)
+        .filter_map(|i| factor_from_item(i.attributes.clone()).ok())
+        .map(|f| (f.user_id, f.confirmed))
+        .collect();
+    for user in of(ItemKind::User).filter_map(|i| user_from_item(i.attributes.clone()).ok()) {
+        if user.mfa_enabled != factors.get(&user.id).copied().unwrap_or(false) {
+            broken.push(format!(
+                "user {} has mfa_enabled = {} against its factor",
+                user.id, user.mfa_enabled
+            ));
+        }
+    }
+    for user_id in factors.keys() {
+        if !users.contains_key(user_id) {
+            broken.push(format!("the second factor of user {user_id} has no user"));
         }
     }
 

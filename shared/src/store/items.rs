@@ -3,7 +3,10 @@
 
 use super::keys::{self, Item, TTL_ATTRIBUTE};
 use crate::domain::ports::StoreError;
-use crate::model::{Invite, InviteStatus, Membership, OneTimeToken, Org, QueuedMail, RefreshRecord, Session, User};
+use crate::model::{
+    Invite, InviteStatus, Membership, MfaChallenge, OneTimeToken, Org, QueuedMail, RefreshRecord, Session, TotpFactor,
+    User,
+};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 pub(crate) fn n(value: i64) -> AttributeValue {
@@ -92,5 +95,38 @@ pub(crate) fn invite_item(invite: &Invite) -> Result<Item, StoreError> {
         keys::index_pending_invite(&mut item, &invite.email, invite.organization_id, invite.id);
         item.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
     }
+    Ok(item)
+}
+
+/// The attribute holding a factor's recovery-code hashes: a string set, so that one code is
+/// removed by value (`DELETE`) under a `contains` condition.
+pub(crate) const RECOVERY_CODES: &str = "recovery_codes";
+
+pub(crate) fn factor_item(factor: &TotpFactor) -> Result<Item, StoreError> {
+    let mut item = to_item(factor, "factor")?;
+    item.remove(RECOVERY_CODES);
+    if !factor.recovery_codes.is_empty() {
+        item.insert(RECOVERY_CODES.into(), string_set(&factor.recovery_codes));
+    }
+    item.extend(keys::totp_factor(factor.user_id));
+    Ok(item)
+}
+
+pub(crate) fn factor_from_item(mut item: Item) -> Result<TotpFactor, StoreError> {
+    // A set reads back as a list (DynamoDB drops an emptied set).
+    if let Some(AttributeValue::Ss(hashes)) = item.remove(RECOVERY_CODES) {
+        let list = hashes.into_iter().map(AttributeValue::S).collect();
+        item.insert(RECOVERY_CODES.into(), AttributeValue::L(list));
+    }
+    from_item(item, "factor")
+}
+
+pub(crate) fn string_set(values: &[String]) -> AttributeValue {
+    AttributeValue::Ss(values.to_vec())
+}
+
+pub(crate) fn challenge_item(challenge: &MfaChallenge) -> Result<Item, StoreError> {
+    let mut item = to_item(challenge, "challenge")?;
+    item.extend(keys::mfa_challenge(&challenge.hash));
     Ok(item)
 }

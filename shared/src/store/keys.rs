@@ -104,6 +104,22 @@ pub(crate) fn refresh_token(hash: &str) -> Item {
     key(format!("REFRESH#{hash}"), "REFRESH")
 }
 
+// Second factor -------------------------------------------------------------------------------
+
+const TOTP_FACTOR_SK: &str = "MFA#TOTP";
+
+/// A user's TOTP factor, in the user's partition: `USER#<id>` / `MFA#TOTP`, with the sealed
+/// secret, the last step used and the recovery codes' hashes (a string set).
+pub(crate) fn totp_factor(user_id: i64) -> Item {
+    key(user_pk(user_id), TOTP_FACTOR_SK)
+}
+
+/// A login's second-step challenge, by its SHA-256: `MFA_CHALLENGE#<hash>` / `MFA_CHALLENGE`,
+/// with `user_id`, expiring.
+pub(crate) fn mfa_challenge(hash: &str) -> Item {
+    key(format!("MFA_CHALLENGE#{hash}"), "MFA_CHALLENGE")
+}
+
 // Credentials: one-time tokens, lockout, rate windows ------------------------------------------
 
 /// A one-time token (password reset, email verification, email change), by its SHA-256:
@@ -273,6 +289,8 @@ pub enum ItemKind {
     Session,
     RefreshToken,
     OneTimeToken,
+    TotpFactor,
+    MfaChallenge,
     Lockout,
     RateSlot,
     Mail,
@@ -294,6 +312,8 @@ pub fn kind_of(item: &Item) -> ItemKind {
     match (family, sk) {
         ("USER", "PROFILE") => ItemKind::User,
         ("USER", sk) if sk.starts_with(SESSION_PREFIX) => ItemKind::Session,
+        ("USER", TOTP_FACTOR_SK) => ItemKind::TotpFactor,
+        ("MFA_CHALLENGE", _) => ItemKind::MfaChallenge,
         ("EMAIL", _) => ItemKind::EmailGuard,
         ("META", _) if pk == "META#FIRST_ADMIN" => ItemKind::FirstAdmin,
         ("JTI", _) => ItemKind::RevokedToken,
@@ -348,6 +368,8 @@ mod tests {
             (session(1, "s"), ItemKind::Session),
             (refresh_token("h"), ItemKind::RefreshToken),
             (one_time_token("h"), ItemKind::OneTimeToken),
+            (totp_factor(1), ItemKind::TotpFactor),
+            (mfa_challenge("h"), ItemKind::MfaChallenge),
             (lockout("a@b.c"), ItemKind::Lockout),
             (rate_slot("login:1", 3), ItemKind::RateSlot),
             (mail("id"), ItemKind::Mail),

@@ -10,6 +10,7 @@ mod items;
 pub mod keys;
 mod limits;
 mod mail;
+mod mfa;
 mod orgs;
 mod schema;
 mod sessions;

@@ -133,6 +133,7 @@ impl OrgStore for Store {
         org_id: i64,
         name: Option<&str>,
         description: Option<&str>,
+        require_mfa: Option<bool>,
         now: &str,
     ) -> StoreResult<Option<Org>> {
         let mut set = vec!["updated_at = :now"];
@@ -154,6 +155,10 @@ impl OrgStore for Store {
         if let Some(description) = description {
             set.push("description = :description");
             request = request.expression_attribute_values(":description", s(description));
+        }
+        if let Some(require_mfa) = require_mfa {
+            set.push("require_mfa = :require_mfa");
+            request = request.expression_attribute_values(":require_mfa", AttributeValue::Bool(require_mfa));
         }
         match request
             .update_expression(format!("SET {}", set.join(", ")))

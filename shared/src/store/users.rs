@@ -155,12 +155,13 @@ impl UserStore for Store {
             .await
     }
 
-    /// The user (which must exist) and its email guard, together.
+    /// The user (which must exist), its email guard and its second factor, together.
     async fn delete_user(&self, user: &User) -> StoreResult<bool> {
         let result = self
             .transact(vec![
                 self.delete_existing(keys::user(user.id)),
                 self.delete(keys::email_guard(&user.email)),
+                self.delete(keys::totp_factor(user.id)),
             ])
             .await;
         match failed_conditions(&result) {

@@ -2,7 +2,7 @@
 //! fields that say who did what to what. A new mutating route fails this test until it has an
 //! expectation here.
 
-use crate::support::{AuditCapture, TestApp, PASSWORD};
+use crate::support::{totp, AuditCapture, TestApp, PASSWORD};
 use lambda_http::http::Method;
 use serde_json::{json, Value};
 use shared::http::functions::{auth_routes, orgs_routes, users_routes};
@@ -545,6 +545,101 @@ async fn every_mutating_route_emits_its_audit_event() {
         200,
         "auth.account_deleted",
         json!({ "actor_id": dora_id, "target_type": "user", "target_id": dora_id }),
+    )
+    .await;
+
+    // The second factor: enrolment, the second step of a login, step-up changes, the admin's
+    // removal.
+    let (mia_id, mia) = t.quick_user("mia@example.com", Role::User).await;
+    let as_mia = json!({ "actor_id": mia_id, "target_type": "user", "target_id": mia_id });
+    let enrolment = w
+        .call(
+            M::POST,
+            "/api/v1/auth/mfa/totp",
+            "/api/v1/auth/mfa/totp",
+            Some(&mia),
+            Some(json!({ "password": PASSWORD })),
+            200,
+            "auth.mfa_enrolment_started",
+            as_mia.clone(),
+        )
+        .await;
+    let secret = enrolment["secret"].as_str().unwrap().to_string();
+    let at = |t: &TestApp| shared::Clock::now(&t.clock).timestamp();
+    w.call(
+        M::POST,
+        "/api/v1/auth/mfa/totp/confirm",
+        "/api/v1/auth/mfa/totp/confirm",
+        Some(&mia),
+        Some(json!({ "code": totp(&secret, at(&t)) })),
+        200,
+        "auth.mfa_enrolled",
+        as_mia.clone(),
+    )
+    .await;
+    let challenge = t.login("mia@example.com", PASSWORD).await.body["mfa_token"].clone();
+    t.clock.advance(chrono::Duration::seconds(30));
+    let verified = w
+        .call(
+            M::POST,
+            "/api/v1/auth/mfa/verify",
+            "/api/v1/auth/mfa/verify",
+            None,
+            Some(json!({ "mfa_token": challenge, "code": totp(&secret, at(&t)) })),
+            200,
+            "auth.login_success",
+            json!({ "actor_id": mia_id, "actor_email": "mia@example.com" }),
+        )
+        .await;
+    let mia_strong = access(&verified);
+    w.call(
+        M::POST,
+        "/api/v1/auth/mfa/recovery-codes",
+        "/api/v1/auth/mfa/recovery-codes",
+        Some(&mia_strong),
+        None,
+        200,
+        "auth.recovery_codes_regenerated",
+        as_mia.clone(),
+    )
+    .await;
+    w.call(
+        M::DELETE,
+        "/api/v1/auth/mfa/totp",
+        "/api/v1/auth/mfa/totp",
+        Some(&mia_strong),
+        None,
+        204,
+        "auth.mfa_disabled",
+        as_mia,
+    )
+    .await;
+    let again = t
+        .post_json_with_token(
+            "/api/v1/auth/mfa/totp",
+            &json!({ "password": PASSWORD }).to_string(),
+            &mia_strong,
+        )
+        .await;
+    let secret = again.body["secret"].as_str().unwrap().to_string();
+    t.clock.advance(chrono::Duration::seconds(30));
+    let code = json!({ "code": totp(&secret, at(&t)) }).to_string();
+    assert_eq!(
+        t.post_json_with_token("/api/v1/auth/mfa/totp/confirm", &code, &mia_strong)
+            .await
+            .status,
+        200
+    );
+    w.skip();
+    w.call(
+        M::DELETE,
+        "/api/v1/auth/users/{user_id}/mfa",
+        &format!("/api/v1/auth/users/{mia_id}/mfa"),
+        Some(&admin),
+        None,
+        204,
+        "auth.mfa_reset_by_admin",
+        json!({ "actor_id": admin_id, "target_type": "user", "target_id": mia_id }),
     )
     .await;
 

@@ -37,6 +37,7 @@ async fn register_returns_the_user_and_the_first_user_is_admin() {
             "is_active",
             "is_verified",
             "last_login",
+            "mfa_enabled",
             "role",
             "updated_at"
         ]

@@ -12,6 +12,7 @@ mod faults_api;
 mod keys_api;
 #[cfg(feature = "mailer")]
 mod mail;
+mod mfa;
 mod openapi;
 mod orgs_api;
 mod secrets_manager;

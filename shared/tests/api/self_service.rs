@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use shared::domain::one_time;
 use shared::model::{OneTimeToken, Purpose, QueuedMail};
 use shared::store::{ItemKind, StoredItem};
-use std::collections::BTreeMap;
 
 const CHANGE_PASSWORD: &str = "/api/v1/auth/change-password";
 const CHANGE_EMAIL: &str = "/api/v1/auth/change-email";
@@ -81,21 +80,6 @@ async fn email_change_tokens(t: &TestApp) -> Vec<OneTimeToken> {
         .map(|item| serde_dynamo::from_item::<_, OneTimeToken>(item.attributes).unwrap())
         .filter(|token| token.purpose == Purpose::EmailChange)
         .collect()
-}
-
-/// Every data item (not rate-limit windows) in a comparable form, to show nothing changed.
-fn snapshot(items: &[StoredItem]) -> Vec<BTreeMap<String, String>> {
-    let mut rows: Vec<BTreeMap<String, String>> = items
-        .iter()
-        .map(|item| {
-            item.attributes
-                .iter()
-                .map(|(name, value)| (name.clone(), format!("{value:?}")))
-                .collect()
-        })
-        .collect();
-    rows.sort();
-    rows
 }
 
 async fn user_id(t: &TestApp, access: &str) -> i64 {
@@ -207,7 +191,7 @@ async fn a_new_password_follows_registration_rules_and_the_body_is_checked() {
 async fn a_wrong_password_is_400_on_every_route_and_counts_towards_the_lockout() {
     let t = TestApp::new().await;
     let access = t.user_with_token("jane@example.com").await;
-    let before = snapshot(&t.data_items().await);
+    let before = t.data_snapshot().await;
 
     let wrong = "Wrong1234!";
     let replies = [
@@ -227,7 +211,9 @@ async fn a_wrong_password_is_400_on_every_route_and_counts_towards_the_lockout()
             (400, &json!({ "detail": "Incorrect password" }))
         );
     }
-    let after: Vec<_> = snapshot(&t.data_items().await)
+    let after: Vec<_> = t
+        .data_snapshot()
+        .await
         .into_iter()
         .filter(|row| !row.get("pk").is_some_and(|pk| pk.contains("LOCKOUT#")))
         .collect();
@@ -411,14 +397,14 @@ async fn a_confirm_to_an_address_taken_meanwhile_is_400_and_changes_nothing() {
     assert_eq!(requested.status, 200);
     let token = t.token_from_outbox("carol@example.com", CONFIRM_SUBJECT).await;
     assert_eq!(t.register("carol@example.com", PASSWORD).await.status, 200);
-    let before = snapshot(&t.data_items().await);
+    let before = t.data_snapshot().await;
 
     let refused = t.post_json(CONFIRM_EMAIL, &token_body(&token)).await;
     assert_eq!(
         (refused.status, refused.body),
         (400, json!({ "detail": "Email already registered" }))
     );
-    assert_eq!(before, snapshot(&t.data_items().await), "nothing changed");
+    assert_eq!(before, t.data_snapshot().await, "nothing changed");
     assert_eq!(t.get_with_token(ME, &access).await.body["email"], "jane@example.com");
 }
 

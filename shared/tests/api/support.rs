@@ -158,6 +158,7 @@ impl TestApp {
             "REGISTER",
             "RESET",
             "RESEND_VERIFICATION",
+            "MFA",
             "ORG_WRITE",
             "INVITE",
         ] {
@@ -263,6 +264,24 @@ impl TestApp {
     /// Every item of the test's table, with what it is (tests only: the app never scans).
     pub async fn all_items(&self) -> Vec<StoredItem> {
         self.app.db.scan_items().await.unwrap()
+    }
+
+    /// Every data item (not rate-limit windows) in a comparable form, to show that a refused
+    /// request changed nothing.
+    pub async fn data_snapshot(&self) -> Vec<std::collections::BTreeMap<String, String>> {
+        let mut rows: Vec<std::collections::BTreeMap<String, String>> = self
+            .data_items()
+            .await
+            .iter()
+            .map(|item| {
+                item.attributes
+                    .iter()
+                    .map(|(name, value)| (name.clone(), format!("{value:?}")))
+                    .collect()
+            })
+            .collect();
+        rows.sort();
+        rows
     }
 
     /// Every item but rate-limit windows (which any request, even a refused one, may fill).
@@ -447,6 +466,7 @@ impl TestApp {
             reset_token_hash: None,
             verification_token_hash: None,
             email_change_token_hash: None,
+            mfa_enabled: false,
         };
         assert!(matches!(
             self.app.store.create_user(&user, false, None).await.unwrap(),
@@ -458,4 +478,34 @@ impl TestApp {
             .unwrap();
         (id, pair.access_token)
     }
+}
+
+/// A TOTP code (RFC 6238: HMAC-SHA-1, 6 digits, 30 s) of a base32 secret at `epoch_seconds`,
+/// computed here rather than by the code under test.
+pub fn totp(secret_base32: &str, epoch_seconds: i64) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut secret = Vec::new();
+    let (mut buffer, mut bits) = (0u64, 0);
+    for c in secret_base32.trim_end_matches('=').chars() {
+        let value = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).expect("a base32 secret") as u64;
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            secret.push((buffer >> bits) as u8);
+        }
+    }
+    let mut mac = hmac::Hmac::<sha1::Sha1>::new_from_slice(&secret).unwrap();
+    mac.update(&((epoch_seconds / 30) as u64).to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = (digest[19] & 0x0f) as usize;
+    let value = u32::from_be_bytes(digest[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff;
+    format!("{:06}", value % 1_000_000)
+}
+
+/// The claims of an access token (its payload, unverified: the tests read what was issued).
+pub fn claims_of(access_token: &str) -> Value {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let payload = Base64UrlUnpadded::decode_vec(access_token.split('.').nth(1).unwrap()).unwrap();
+    serde_json::from_slice(&payload).unwrap()
 }

@@ -8,12 +8,10 @@ pub mod templates;
 
 use crate::audit::AuditEvent;
 use crate::clock::format_timestamp;
+use crate::domain::sealed;
 use crate::error::AppError;
 use crate::model::{MailContent, MailStatus, MailTransport, OutboxMessage, QueuedMail, RenderedMail};
 use crate::App;
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
-use base64ct::{Base64, Encoding};
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
 
@@ -29,7 +27,6 @@ const CAPTURE_HOURS: i64 = 24;
 /// Sending attempts within one invocation, and the first pause between them (doubling).
 pub const SEND_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF_MS: u64 = 250;
-const NONCE_BYTES: usize = 12;
 
 /// The transport's verdict on one attempt.
 #[derive(Debug, thiserror::Error)]
@@ -61,47 +58,15 @@ pub enum Delivery {
     GaveUp,
 }
 
-fn cipher(app: &App) -> Aes256Gcm {
-    let key = app.derived_key(MAIL_KEY_LABEL);
-    Aes256Gcm::new(&Key::<Aes256Gcm>::from(key))
-}
-
 /// Seals `content` for the item `id` (the id is authenticated too, so a sealed body cannot be
 /// moved to another item).
 pub fn seal(app: &App, id: &str, content: &MailContent) -> String {
-    let mut nonce = [0u8; NONCE_BYTES];
-    getrandom::fill(&mut nonce).expect("the OS random source is available");
     let plaintext = serde_json::to_vec(content).expect("mail content serializes");
-    let sealed = cipher(app)
-        .encrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: &plaintext,
-                aad: id.as_bytes(),
-            },
-        )
-        .expect("AES-GCM encrypts any message of this size");
-    let mut out = nonce.to_vec();
-    out.extend(sealed);
-    Base64::encode_string(&out)
+    sealed::seal(&app.derived_key(MAIL_KEY_LABEL), id.as_bytes(), &plaintext)
 }
 
 pub fn open(app: &App, id: &str, sealed: &str) -> Option<MailContent> {
-    let bytes = Base64::decode_vec(sealed).ok()?;
-    if bytes.len() <= NONCE_BYTES {
-        return None;
-    }
-    let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
-    let nonce: [u8; NONCE_BYTES] = nonce.try_into().ok()?;
-    let plaintext = cipher(app)
-        .decrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: ciphertext,
-                aad: id.as_bytes(),
-            },
-        )
-        .ok()?;
+    let plaintext = sealed::open(&app.derived_key(MAIL_KEY_LABEL), id.as_bytes(), sealed)?;
     serde_json::from_slice(&plaintext).ok()
 }
 

@@ -228,6 +228,31 @@ fn compose(content: &MailContent, settings: &MailSettings) -> Message {
                 text("If it was not you, ignore this message.".into()),
             ],
         },
+        MailContent::MfaEnabled { changed_at } => Message {
+            subject: "Two-step sign-in was turned on".into(),
+            parts: vec![
+                text(format!(
+                    "An authenticator app was added to your {product} account at {changed_at}: signing in now asks for its code after the password."
+                )),
+                text("If it was not you, reset your password and contact your administrator.".into()),
+            ],
+        },
+        MailContent::MfaDisabled { changed_at, by_admin } => Message {
+            subject: "Two-step sign-in was turned off".into(),
+            parts: vec![
+                text(if *by_admin {
+                    format!(
+                        "An administrator removed the authenticator app from your {product} account at {changed_at}, and every session was signed out."
+                    )
+                } else {
+                    format!("The authenticator app was removed from your {product} account at {changed_at}.")
+                }),
+                Part::Action {
+                    label: "If it was not you, reset your password now".into(),
+                    url: format!("{}/reset", settings.public_url),
+                },
+            ],
+        },
     }
 }
 
@@ -288,6 +313,13 @@ mod tests {
                 new_email: "new<b>@example.com".into(),
             },
             MailContent::EmailChangeAddressTaken,
+            MailContent::MfaEnabled {
+                changed_at: "2026-11-27T12:00:00Z".into(),
+            },
+            MailContent::MfaDisabled {
+                changed_at: "2026-11-27T12:00:00Z".into(),
+                by_admin: true,
+            },
         ]
     }
 
@@ -308,6 +340,8 @@ mod tests {
                     | MailContent::PasswordChanged { .. }
                     | MailContent::EmailChangeRequested { .. }
                     | MailContent::EmailChangeAddressTaken
+                    | MailContent::MfaEnabled { .. }
+                    | MailContent::MfaDisabled { .. }
             );
             assert_eq!(mail.text.contains(TOKEN), carries_token, "{}", mail.text);
             assert_eq!(mail.html.contains(TOKEN), carries_token, "{}", mail.html);
@@ -321,7 +355,7 @@ mod tests {
     #[test]
     fn links_follow_the_settings() {
         let settings = settings();
-        let [verify, reset, _, invite, _, changed, email_change, requested, _] = every_kind().try_into().unwrap();
+        let [verify, reset, _, invite, _, changed, email_change, requested, _, _, _] = every_kind().try_into().unwrap();
         let text = |c: &MailContent| render(c, "jane@example.com", &settings.mail).text;
         assert!(text(&verify).contains(&format!("https://auth.example.com/verify?token={TOKEN}")));
         assert!(text(&reset).contains(&format!("https://auth.example.com/reset?token={TOKEN}")));
