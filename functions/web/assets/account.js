@@ -212,11 +212,13 @@ function showRecoveryCodes(codes) {
   document.getElementById('recovery-codes-heading').focus();
 }
 
-/** Hides, and drops from the page, the secrets shown once: an enrolment's key and the recovery codes. */
+/** Hides, and drops from the page, the secrets shown once (an enrolment's key, the recovery
+ *  codes); the set-up form comes back in place of the enrolment. */
 function forgetSecondFactorSecrets() {
   document.getElementById('mfa-qr').removeAttribute('src');
   document.getElementById('mfa-secret').textContent = '';
   show('mfa-enrolment', false);
+  show('mfa-setup-form');
   document.getElementById('recovery-codes-list').replaceChildren();
   show('recovery-codes', false);
 }
@@ -229,6 +231,7 @@ onSubmit(setupForm, async ({ password }) => {
     return;
   }
   setupForm.reset();
+  show('mfa-setup-form', false);
   document.getElementById('mfa-qr').src = svgDataUrl(result.body.qr_svg);
   document.getElementById('mfa-secret').textContent = result.body.secret;
   show('mfa-enrolment');
