@@ -333,6 +333,11 @@ def test_account_sets_up_two_step_sign_in_signs_in_with_codes_and_turns_it_off(b
     enter_password(browser, email)
     wait(browser, visible("#totp-code"))
     assert not css(browser, "#sign-in-form").is_displayed()
+    css(browser, "#start-over").click()
+    wait(browser, visible("#sign-in-form"))
+    assert css(browser, "#email").get_attribute("value") == email
+    enter_password(browser, email)
+    wait(browser, visible("#totp-code"))
     used_step, code = next_code(secret, used_step)
     accepted = {totp(secret, step) for step in range(used_step - 2, used_step + 3)}
     fill(browser, "totp-code", next(wrong for wrong in ("000000", "111111", "222222") if wrong not in accepted))

@@ -135,7 +135,7 @@ onSubmit(signInForm, async ({ email, password }) => {
   const result = await signIn(email, password);
   if (result.status === 401 && result.body && result.body.mfa_token) {
     mfaToken = result.body.mfa_token;
-    signInForm.reset();
+    document.getElementById('password').value = '';
     secondStepForm.reset();
     showSecondStep(true);
     say('Password accepted. Now the second step.');
@@ -158,7 +158,7 @@ onSubmit(secondStepForm, async ({ code, recovery_code }) => {
   if (result.status === 401 && result.detail === CHALLENGE_GONE) {
     showSecondStep(false);
     say('This sign-in has expired: enter your password again.', 'error');
-    document.getElementById('email').focus();
+    document.getElementById('password').focus();
     return;
   }
   if (!result.ok) {
@@ -169,6 +169,7 @@ onSubmit(secondStepForm, async ({ code, recovery_code }) => {
     return;
   }
   showSecondStep(false);
+  signInForm.reset();
   secondStepForm.reset();
   await signedIn();
 });
@@ -180,7 +181,7 @@ document.getElementById('switch-answer').addEventListener('click', () => {
 document.getElementById('start-over').addEventListener('click', () => {
   showSecondStep(false);
   say('');
-  document.getElementById('email').focus();
+  document.getElementById('password').focus();
 });
 
 // Two-step sign-in --------------------------------------------------------------------------------
