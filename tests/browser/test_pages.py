@@ -275,6 +275,14 @@ def enter_password(driver, email, password=PASSWORD):
     css(driver, "#sign-in-form button").click()
 
 
+def wait_for_account(driver):
+    """/account shows the account with its sessions and organizations drawn: they move what is
+    below them, so a click before they arrive can miss its button."""
+    wait(driver, visible("#account"))
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#sessions-body tr"))
+    wait(driver, lambda d: css(d, "#no-orgs").is_displayed() or d.find_elements(By.CSS_SELECTOR, "#orgs-list li"))
+
+
 def next_code(secret, used_step):
     """The step and code of the next code the API accepts after `used_step`: the current step's,
     or the step after `used_step`, which one step of clock skew lets in early."""
@@ -299,7 +307,7 @@ def test_account_sets_up_two_step_sign_in_signs_in_with_codes_and_turns_it_off(b
     browser.get(f"{BASE_URL}/account")
     wait(browser, visible("#email"))
     enter_password(browser, email)
-    wait(browser, visible("#account"))
+    wait_for_account(browser)
     assert css(browser, "#mfa-state").text.startswith("Off")
 
     # Set up: the password, then the QR code (an SVG image from a data: URL) and the key as text.
@@ -345,7 +353,7 @@ def test_account_sets_up_two_step_sign_in_signs_in_with_codes_and_turns_it_off(b
     wait(browser, lambda d: "Invalid code" in css(d, "#alert").text)
     fill(browser, "totp-code", code)
     css(browser, "#second-step-form button[type=submit]").click()
-    wait(browser, visible("#account"))
+    wait_for_account(browser)
     assert css(browser, "#profile-email").text == email
 
     # Signed in with the factor: new recovery codes replace the first ones.
@@ -365,7 +373,7 @@ def test_account_sets_up_two_step_sign_in_signs_in_with_codes_and_turns_it_off(b
     wait(browser, lambda d: "Invalid code" in css(d, "#alert").text)
     fill(browser, "recovery-code", new_codes[0].lower())
     css(browser, "#second-step-form button[type=submit]").click()
-    wait(browser, visible("#account"))
+    wait_for_account(browser)
 
     css(browser, "#mfa-turn-off").click()
     wait(browser, status_says("Two-step sign-in is off"))
