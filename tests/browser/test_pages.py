@@ -283,6 +283,20 @@ def wait_for_account(driver):
     wait(driver, lambda d: css(d, "#no-orgs").is_displayed() or d.find_elements(By.CSS_SELECTOR, "#orgs-list li"))
 
 
+def start_enrolment(driver):
+    """Sets up on /account with the password until the enrolment shows. `cargo lambda watch`
+    (1.9.2) now and then answers this response (about 23 KB) with a 500 of its own, a problem+json
+    without `detail`, although the function answered 200: the page shows "Something went wrong
+    (HTTP 500)." and a person would press Set up again, as the test does, once."""
+    for attempt in range(2):
+        fill(driver, "mfa-password", PASSWORD)
+        css(driver, "#mfa-setup-form button").click()
+        wait(driver, lambda d: css(d, "#mfa-enrolment").is_displayed() or css(d, "#alert").text)
+        if css(driver, "#mfa-enrolment").is_displayed():
+            return
+        assert attempt == 0 and css(driver, "#alert").text == "Something went wrong (HTTP 500).", css(driver, "#alert").text
+
+
 def next_code(secret, used_step):
     """The step and code of the next code the API accepts after `used_step`: the current step's,
     or the step after `used_step`, which one step of clock skew lets in early."""
@@ -311,9 +325,7 @@ def test_account_sets_up_two_step_sign_in_signs_in_with_codes_and_turns_it_off(b
     assert css(browser, "#mfa-state").text.startswith("Off")
 
     # Set up: the password, then the QR code (an SVG image from a data: URL) and the key as text.
-    fill(browser, "mfa-password", PASSWORD)
-    css(browser, "#mfa-setup-form button").click()
-    wait(browser, visible("#mfa-enrolment"))
+    start_enrolment(browser)
     assert not css(browser, "#mfa-setup-form").is_displayed()
     secret = css(browser, "#mfa-secret").text
     qr = css(browser, "#mfa-qr")

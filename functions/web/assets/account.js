@@ -226,6 +226,7 @@ function forgetSecondFactorSecrets() {
 
 const setupForm = document.getElementById('mfa-setup-form');
 onSubmit(setupForm, async ({ password }) => {
+  say('Setting up…');
   const result = await api('POST', '/auth/mfa/totp', { json: { password } });
   if (!result.ok) {
     say(result.detail, 'error');
