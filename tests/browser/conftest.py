@@ -3,11 +3,14 @@ chromedriver (Selenium), against the stack `make test` starts (`GATEHOUSE_URL`),
 (`GATEHOUSE_CLI`); mail is read back from the SMTP server's inbox (`MAILDEV_URL`). Screenshots go to `BROWSER_OUTPUT`."""
 
 import base64
+import hashlib
+import hmac
 import itertools
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import time
@@ -107,6 +110,24 @@ def mailed_token(email, subject, seconds=30):
                 return match.group(1)
         assert time.monotonic() < deadline, f"no mail {subject!r} to {email} within {seconds} s"
         time.sleep(0.25)
+
+
+TOTP_STEP_SECONDS = 30
+
+
+def totp_step():
+    """The current TOTP time step (RFC 6238: 30-second steps since the Unix epoch)."""
+    return int(time.time()) // TOTP_STEP_SECONDS
+
+
+def totp(secret, step):
+    """The 6-digit TOTP code (RFC 6238 over RFC 4226's HOTP, HMAC-SHA-1) of the base32 `secret` at
+    time `step`: what an authenticator app shows."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 @pytest.fixture

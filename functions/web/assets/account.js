@@ -13,6 +13,7 @@ function cell(row, text) {
 const SOURCES = { password: 'Sign-in', registration: 'Registration', refresh: 'Renewed sign-in' };
 
 function renderProfile(user) {
+  renderSecondFactor(user.mfa_enabled);
   document.getElementById('profile-email').textContent = user.email;
   document.getElementById('profile-name').textContent = user.full_name || '—';
   document.getElementById('profile-role').textContent = user.role;
@@ -94,18 +95,194 @@ async function load() {
   await Promise.all([loadSessions(), loadOrgs()]);
 }
 
-onSubmit(document.getElementById('sign-in-form'), async ({ email, password }) => {
+async function signedIn() {
+  say('Signed in.', 'success');
+  await load();
+  document.getElementById('account-heading').focus();
+}
+
+// Sign-in, step two: the challenge the password step answered, while it is being answered.
+let mfaToken = null;
+// What POST /auth/mfa/verify answers when the challenge is spent or past its 5 minutes
+// (INVALID_CHALLENGE in shared/src/domain/mfa.rs): only the password step starts a new one.
+const CHALLENGE_GONE = 'Invalid or expired MFA token';
+
+const signInForm = document.getElementById('sign-in-form');
+const secondStepForm = document.getElementById('second-step-form');
+
+function showSecondStep(visible) {
+  signInForm.hidden = visible;
+  secondStepForm.hidden = !visible;
+  if (!visible) mfaToken = null;
+}
+
+/** The second step asks for the authenticator's code, or for a recovery code; the other field
+ *  is disabled, so that it neither blocks the form nor goes with it. */
+function askForRecoveryCode(recovery) {
+  for (const [id, visible] of [['totp-answer', !recovery], ['recovery-answer', recovery]]) {
+    const answer = document.getElementById(id);
+    answer.hidden = !visible;
+    answer.querySelector('input').disabled = !visible;
+  }
+  document.getElementById('switch-answer').textContent = recovery
+    ? 'Use the code from your authenticator app instead'
+    : 'Use a recovery code instead';
+  document.getElementById(recovery ? 'recovery-code' : 'totp-code').focus();
+}
+
+onSubmit(signInForm, async ({ email, password }) => {
   say('Signing in…');
   const result = await signIn(email, password);
+  if (result.status === 401 && result.body && result.body.mfa_token) {
+    mfaToken = result.body.mfa_token;
+    document.getElementById('password').value = '';
+    secondStepForm.reset();
+    showSecondStep(true);
+    say('Password accepted. Now the second step.');
+    askForRecoveryCode(false);
+    return;
+  }
   if (!result.ok) {
     say(result.detail, 'error');
     document.getElementById('password').focus();
     return;
   }
-  document.getElementById('sign-in-form').reset();
-  say('Signed in.', 'success');
-  await load();
-  document.getElementById('account-heading').focus();
+  signInForm.reset();
+  await signedIn();
+});
+
+onSubmit(secondStepForm, async ({ code, recovery_code }) => {
+  say('Checking the code…');
+  const answer = code !== undefined ? { code } : { recovery_code };
+  const result = await api('POST', '/auth/mfa/verify', { json: { mfa_token: mfaToken, ...answer }, renew: false });
+  if (result.status === 401 && result.detail === CHALLENGE_GONE) {
+    showSecondStep(false);
+    say('This sign-in has expired: enter your password again.', 'error');
+    document.getElementById('password').focus();
+    return;
+  }
+  if (!result.ok) {
+    say(result.detail, 'error');
+    const field = document.getElementById(code !== undefined ? 'totp-code' : 'recovery-code');
+    field.select();
+    field.focus();
+    return;
+  }
+  showSecondStep(false);
+  signInForm.reset();
+  secondStepForm.reset();
+  await signedIn();
+});
+
+document.getElementById('switch-answer').addEventListener('click', () => {
+  askForRecoveryCode(document.getElementById('recovery-answer').hidden);
+});
+
+document.getElementById('start-over').addEventListener('click', () => {
+  showSecondStep(false);
+  say('');
+  document.getElementById('password').focus();
+});
+
+// Two-step sign-in --------------------------------------------------------------------------------
+
+function renderSecondFactor(enabled) {
+  document.getElementById('mfa-state').textContent = enabled
+    ? 'On: signing in asks for a code from your authenticator app after the password.'
+    : 'Off: your password alone signs you in.';
+  show('mfa-on', enabled);
+  show('mfa-off', !enabled);
+}
+
+/** The SVG document `svg` as a `data:` URL for an `<img>`, in which it can run no script and
+ *  load nothing. */
+function svgDataUrl(svg) {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(svg)) binary += String.fromCharCode(byte);
+  return `data:image/svg+xml;base64,${btoa(binary)}`;
+}
+
+function showRecoveryCodes(codes) {
+  const list = document.getElementById('recovery-codes-list');
+  list.replaceChildren(...codes.map((code) => {
+    const item = document.createElement('li');
+    item.textContent = code;
+    return item;
+  }));
+  show('recovery-codes');
+  document.getElementById('recovery-codes-heading').focus();
+}
+
+/** Hides, and drops from the page, the secrets shown once (an enrolment's key, the recovery
+ *  codes); the set-up form comes back in place of the enrolment. */
+function forgetSecondFactorSecrets() {
+  document.getElementById('mfa-qr').removeAttribute('src');
+  document.getElementById('mfa-secret').textContent = '';
+  show('mfa-enrolment', false);
+  show('mfa-setup-form');
+  document.getElementById('recovery-codes-list').replaceChildren();
+  show('recovery-codes', false);
+}
+
+const setupForm = document.getElementById('mfa-setup-form');
+onSubmit(setupForm, async ({ password }) => {
+  say('Setting up…');
+  const result = await api('POST', '/auth/mfa/totp', { json: { password } });
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  setupForm.reset();
+  show('mfa-setup-form', false);
+  document.getElementById('mfa-qr').src = svgDataUrl(result.body.qr_svg);
+  document.getElementById('mfa-secret').textContent = result.body.secret;
+  show('mfa-enrolment');
+  say('Scan the QR code, then enter the code your app shows.');
+  document.getElementById('mfa-confirm-code').focus();
+});
+
+const confirmForm = document.getElementById('mfa-confirm-form');
+onSubmit(confirmForm, async ({ code }) => {
+  const result = await api('POST', '/auth/mfa/totp/confirm', { json: { code } });
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  confirmForm.reset();
+  forgetSecondFactorSecrets();
+  renderSecondFactor(true);
+  say('Two-step sign-in is on.', 'success');
+  showRecoveryCodes(result.body.recovery_codes);
+});
+
+document.getElementById('mfa-new-codes').addEventListener('click', async (event) => {
+  event.target.disabled = true;
+  const result = await api('POST', '/auth/mfa/recovery-codes');
+  event.target.disabled = false;
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  say('New recovery codes made: the earlier ones no longer work.', 'success');
+  showRecoveryCodes(result.body.recovery_codes);
+});
+
+document.getElementById('mfa-turn-off').addEventListener('click', async (event) => {
+  event.target.disabled = true;
+  const result = await api('DELETE', '/auth/mfa/totp');
+  event.target.disabled = false;
+  if (!result.ok) {
+    say(result.detail, 'error');
+    return;
+  }
+  forgetSecondFactorSecrets();
+  renderSecondFactor(false);
+  say('Two-step sign-in is off: your password alone signs you in.', 'success');
+});
+
+document.getElementById('recovery-codes-stored').addEventListener('click', () => {
+  forgetSecondFactorSecrets();
+  document.getElementById('mfa-heading').focus();
 });
 
 document.getElementById('resend').addEventListener('click', async (event) => {
@@ -164,6 +341,7 @@ onSubmit(closeForm, async ({ password }) => {
     return;
   }
   closeForm.reset();
+  forgetSecondFactorSecrets();
   show('account', false);
   show('sign-in');
   say('Your account is closed.', 'success');
@@ -171,6 +349,7 @@ onSubmit(closeForm, async ({ password }) => {
 
 document.getElementById('sign-out').addEventListener('click', async () => {
   await api('POST', '/auth/logout', { renew: false });
+  forgetSecondFactorSecrets();
   show('account', false);
   show('sign-in');
   say('Signed out.', 'success');

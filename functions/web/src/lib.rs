@@ -14,6 +14,11 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self';
 const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
+/// The same for `/account`, except that it shows the QR code of a new second factor: the SVG the
+/// API answers, as an `<img>` with a `data:` URL (an image can run no script and load nothing).
+const ACCOUNT_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 /// The vendored Swagger UI, under its version so that it can be cached for good.
 const SWAGGER: &str = "/assets/swagger-ui-5.35.0";
 
@@ -52,7 +57,7 @@ const PAGES: &[Page] = &[
     Page {
         path: "/account",
         html: include_str!("../pages/account.html"),
-        csp: PAGE_CSP,
+        csp: ACCOUNT_CSP,
     },
 ];
 
@@ -233,6 +238,16 @@ mod tests {
                     page.path
                 );
             }
+        }
+    }
+
+    #[test]
+    fn only_the_docs_and_the_account_page_show_data_images() {
+        for path in paths() {
+            let response = respond(&Method::GET, &path);
+            let csp = header(&response, "content-security-policy");
+            let data_images = csp.contains("img-src 'self' data:;");
+            assert_eq!(data_images, path == "/docs" || path == "/account", "{path}: {csp}");
         }
     }
 
