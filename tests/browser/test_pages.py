@@ -284,17 +284,11 @@ def wait_for_account(driver):
 
 
 def start_enrolment(driver):
-    """Sets up on /account with the password until the enrolment shows. `cargo lambda watch`
-    (1.9.2) now and then answers this response (about 23 KB) with a 500 of its own, a problem+json
-    without `detail`, although the function answered 200: the page shows "Something went wrong
-    (HTTP 500)." and a person would press Set up again, as the test does, once."""
-    for attempt in range(2):
-        fill(driver, "mfa-password", PASSWORD)
-        css(driver, "#mfa-setup-form button").click()
-        wait(driver, lambda d: css(d, "#mfa-enrolment").is_displayed() or css(d, "#alert").text)
-        if css(driver, "#mfa-enrolment").is_displayed():
-            return
-        assert attempt == 0 and css(driver, "#alert").text == "Something went wrong (HTTP 500).", css(driver, "#alert").text
+    """Sets up on /account with the password; the enrolment (QR code, key, code field) shows."""
+    fill(driver, "mfa-password", PASSWORD)
+    css(driver, "#mfa-setup-form button").click()
+    wait(driver, lambda d: css(d, "#mfa-enrolment").is_displayed() or css(d, "#alert").text)
+    assert css(driver, "#mfa-enrolment").is_displayed(), css(driver, "#alert").text
 
 
 def next_code(secret, used_step):
