@@ -50,9 +50,11 @@ pub async fn create(app: &App, actor: Actor<'_>, registration: Registration) -> 
     if let Actor::User(caller) = actor {
         require(caller, &[Role::Admin])?;
     }
-    let user = users::create_user(app, registration, false).await?;
-    audit("auth.user_created", actor, user.id).emit(app.clock.now());
-    Ok(user)
+    let event = match actor {
+        Actor::User(caller) => AuditEvent::new("auth.user_created").actor_id(caller.user.id),
+        Actor::Operator => AuditEvent::new("auth.user_created").actor_type("cli"),
+    };
+    users::create_user(app, registration, false, event).await
 }
 
 /// `GET /auth/users/{id}`: yourself, or anyone if you are an admin.
@@ -78,13 +80,11 @@ pub async fn update_full_name(
     }
     let full_name = full_name.ok_or_else(|| AppError::BadRequest("No fields to update".into()))?;
     let now = app.clock.now();
-    let user = app
-        .store
-        .set_full_name(id, &full_name.into_inner(), &format_timestamp(now))
+    let event = audit("auth.user_updated", Actor::User(caller), id).at(now);
+    app.store
+        .set_full_name(id, &full_name.into_inner(), &format_timestamp(now), &[event])
         .await?
-        .ok_or_else(not_found)?;
-    audit("auth.user_updated", Actor::User(caller), id).emit(now);
-    Ok(user)
+        .ok_or_else(not_found)
 }
 
 /// `PATCH /auth/users/{id}/activate|deactivate`: admins, never on themselves. Deactivation ends
@@ -95,18 +95,20 @@ pub async fn set_active(app: &App, caller: &Caller, id: i64, active: bool) -> Re
         refuse_self(Actor::User(caller), id, "deactivate")?;
     }
     let now = app.clock.now();
-    let user = app
-        .store
-        .set_active(id, active, &format_timestamp(now), now.timestamp_millis())
-        .await?
-        .ok_or_else(not_found)?;
-    let event = if active {
+    let name = if active {
         "auth.user_activated"
     } else {
-        sessions::revoke_all(app, caller.user.id, id, None).await?;
         "auth.user_deactivated"
     };
-    audit(event, Actor::User(caller), id).emit(now);
+    let event = audit(name, Actor::User(caller), id).subject(id).at(now);
+    let user = app
+        .store
+        .set_active(id, active, &format_timestamp(now), now.timestamp_millis(), &[event])
+        .await?
+        .ok_or_else(not_found)?;
+    if !active {
+        sessions::revoke_all(app, caller.user.id, id, None).await?;
+    }
     Ok(user)
 }
 
@@ -123,15 +125,14 @@ pub async fn set_role(app: &App, actor: Actor<'_>, id: i64, role: &str) -> Resul
         ));
     }
     let now = app.clock.now();
-    let user = app
-        .store
-        .set_role(id, role, &format_timestamp(now))
-        .await?
-        .ok_or_else(not_found)?;
-    audit("auth.role_changed", actor, id)
+    let event = audit("auth.role_changed", actor, id)
+        .subject(id)
         .detail(format!("new_role={}", role.as_str()))
-        .emit(now);
-    Ok(user)
+        .at(now);
+    app.store
+        .set_role(id, role, &format_timestamp(now), &[event])
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// `DELETE /auth/users/{id}`: admins, never themselves. Refused (409) while the user is the
@@ -162,28 +163,31 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
     for (is_owner, partition) in partitions {
         let org_id = partition.org.as_ref().map(|o| o.id).expect("kept only orgs that exist");
         if is_owner {
-            app.store.delete_org(org_id).await?;
-            AuditEvent::new("auth.org_deleted")
+            let event = AuditEvent::new("auth.org_deleted")
                 .actor_id(caller.user.id)
+                .org_id(org_id)
                 .target("org", org_id)
-                .emit(app.clock.now());
+                .detail(format!("with its owner, user {id}"))
+                .at(app.clock.now());
+            app.store.delete_org(org_id, &[event]).await?;
             continue;
         }
-        app.store.remove_member(org_id, id).await?;
+        // What goes with the user's membership is recorded by the user's deletion, below.
+        app.store.remove_member(org_id, id, &[]).await?;
         for invite in partition
             .invites
             .iter()
             .filter(|i| i.invited_by == id && i.status == InviteStatus::Pending)
         {
-            app.store.revoke_invite(invite, now).await?;
+            app.store.revoke_invite(invite, now, &[]).await?;
         }
     }
     // No session needs revoking: every token and refresh token of a deleted user is refused
     // because the user is gone.
-    if !app.store.delete_user(&user).await? {
+    let event = audit("auth.user_deleted", Actor::User(caller), id).at(app.clock.now());
+    if !app.store.delete_user(&user, &[event]).await? {
         return Err(not_found());
     }
-    audit("auth.user_deleted", Actor::User(caller), id).emit(app.clock.now());
     Ok(())
 }
 

@@ -28,7 +28,6 @@ const RESERVE_ROUNDS: usize = 3;
 /// most `ACCOUNT_LOCKOUT_ATTEMPTS` per lock period reach a password check. A failure keeps its
 /// slot; a success frees the counter unless attempts were reserved after it.
 pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
-    let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
     // Anything that is not an email (of any length) is counted under a keyed hash, which keeps
     // the item key short and, since it also appears in the audit log, makes a password typed
@@ -61,7 +60,7 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         seen = app.store.failures_and_user_id(&lockout_key, None).await?.0;
     }
     let Some(slot) = slot else {
-        return Err(locked(app, &lockout_key));
+        return Err(locked(app, &lockout_key, user_id).await);
     };
 
     // An unknown email costs the same read as a known one, so timing tells them apart no more
@@ -74,46 +73,62 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
     app.password_checks.record();
     let Verdict::Match { upgraded } = password::verify_and_upgrade(password, stored_hash).await else {
-        // The attempt keeps its slot: that is the failure counted.
-        AuditEvent::new("auth.login_failed")
+        // The attempt keeps its slot: that is the failure counted. Known or not, the email
+        // costs the same write here.
+        let now = app.clock.now();
+        let mut events = vec![on_account(AuditEvent::new("auth.login_failed"), user_id)
             .actor_email(&lockout_key)
-            .ip_address(ip)
-            .emit(app.clock.now());
+            .at(now)];
         if slot == attempts {
-            AuditEvent::new("auth.account_locked")
-                .actor_email(&lockout_key)
-                .emit(app.clock.now());
+            events.push(
+                on_account(AuditEvent::new("auth.account_locked"), user_id)
+                    .actor_email(&lockout_key)
+                    .at(now),
+            );
         }
+        app.store.record(&events).await?;
         return Err(AppError::InvalidCredentials);
     };
     let user = user.expect("a matching password implies a user");
     app.store.clear_failures(&lockout_key, slot).await?;
     if !user.is_active {
-        AuditEvent::new("auth.login_disabled")
+        let event = AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)
             .actor_id(user.id)
-            .ip_address(ip)
-            .emit(app.clock.now());
+            .subject(user.id)
+            .at(app.clock.now());
+        app.store.record(&[event]).await?;
         return Err(AppError::Forbidden("Account disabled".into()));
     }
     let now = app.clock.now();
     let mut event = AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
-        .ip_address(ip);
+        .subject(user.id);
     if upgraded.is_some() {
         event = event.detail("password hash upgraded to the current parameters");
     }
-    event.emit(now);
-    // The session is written together with `last_login` (and the upgraded hash).
-    sessions::start_login(app, user, origin, upgraded).await
+    // The session is written together with `last_login` (and the upgraded hash) and the event.
+    sessions::start_login(app, user, origin, upgraded, event.at(now)).await
 }
 
-fn locked(app: &App, lockout_key: &str) -> AppError {
-    AuditEvent::new("auth.login_locked")
+/// Lists the event in the security log of the account the email belongs to, if any.
+fn on_account(event: AuditEvent, user_id: Option<i64>) -> AuditEvent {
+    match user_id {
+        Some(id) => event.subject(id),
+        None => event,
+    }
+}
+
+/// The 403 of a locked email, recorded (a failure to record it is the answer instead).
+async fn locked(app: &App, lockout_key: &str, user_id: Option<i64>) -> AppError {
+    let event = on_account(AuditEvent::new("auth.login_locked"), user_id)
         .actor_email(lockout_key)
-        .emit(app.clock.now());
-    AppError::Forbidden(ACCOUNT_LOCKED.into())
+        .at(app.clock.now());
+    match app.store.record(&[event]).await {
+        Ok(()) => AppError::Forbidden(ACCOUNT_LOCKED.into()),
+        Err(error) => error.into(),
+    }
 }
 
 /// Resolves an access token to a live, active user in a live session; every failure is the
@@ -139,17 +154,19 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
 /// `POST /auth/logout`: revokes this token's `jti` until it would have expired, and its session
 /// (with every other token of it); the user's other sessions live on.
 pub async fn logout(app: &App, caller: &Caller) -> Result<(), AppError> {
+    let event = AuditEvent::new("auth.logout")
+        .actor_id(caller.user.id)
+        .subject(caller.user.id)
+        .target("session", caller.claims.sid.clone())
+        .at(app.clock.now());
     app.store
         .end_session(
             caller.user.id,
             &caller.claims.sid,
             &caller.claims.jti,
             caller.claims.exp,
+            &[event],
         )
         .await?;
-    AuditEvent::new("auth.logout")
-        .actor_id(caller.user.id)
-        .target("session", caller.claims.sid.clone())
-        .emit(app.clock.now());
     Ok(())
 }

@@ -430,10 +430,9 @@ impl FromFields for ResetRequest {
 async fn password_reset_request(
     State(app): State<App>,
     _: RateLimited<ResetLimit>,
-    origin: Origin,
     Json(ResetRequest(email)): Json<ResetRequest>,
 ) -> Result<Response, AppError> {
-    recovery::request_password_reset(&app, &email, origin.ip.as_deref()).await?;
+    recovery::request_password_reset(&app, &email).await?;
     Ok(detail_ok("If an account exists, a reset token has been created"))
 }
 

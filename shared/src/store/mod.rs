@@ -1,6 +1,7 @@
 //! The only code that knows DynamoDB: item keys (`keys`), attribute names, conditions and
 //! transactions. `Store` implements the domain's ports (`crate::domain::ports`).
 
+mod audit;
 mod capacity;
 mod credentials;
 mod invariants;
@@ -103,6 +104,8 @@ pub struct Store {
     capacity: capacity::CapacityMeter,
     /// Set once the first-admin marker is known to exist, to spare later registrations a write.
     first_admin_claimed: Arc<AtomicBool>,
+    /// How long audit events are kept (`AUDIT_RETENTION_DAYS`): their TTL.
+    audit_retention_days: i64,
 }
 
 impl Store {
@@ -115,7 +118,14 @@ impl Store {
             calls,
             capacity: capacity::CapacityMeter::default(),
             first_admin_claimed: Arc::new(AtomicBool::new(false)),
+            audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
         }
+    }
+
+    /// The same store keeping audit events `days` days.
+    pub fn with_audit_retention(mut self, days: i64) -> Self {
+        self.audit_retention_days = days;
+        self
     }
 
     /// How many DynamoDB operations this store (and its clones) has run.

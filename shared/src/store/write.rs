@@ -1,8 +1,10 @@
 //! The one set of transaction builders: every `TransactWriteItem` the store writes is made here
 //! (or from a `Put` / `Update` / `Delete` / `ConditionCheck` with its own condition via `write`).
 
-use super::keys::{Item, PARTITION_KEY};
-use super::Store;
+use super::items::n;
+use super::keys::{self, s, Item, PARTITION_KEY, TTL_ATTRIBUTE};
+use super::{Store, TransactResult};
+use crate::audit::AuditRecord;
 use aws_sdk_dynamodb::types::builders::{DeleteBuilder, PutBuilder, UpdateBuilder};
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
@@ -100,6 +102,49 @@ impl Store {
     /// Fails the transaction if an item has `key`.
     pub(crate) fn absent(&self, key: Item) -> TransactWriteItem {
         self.check(key, "attribute_not_exists(#pk)")
+    }
+
+    /// An audit event's one item: its place in the global log (the table key), by actor
+    /// (`gsi1`), in its org's log or else its subject's security log (`gsi2`), the filterable
+    /// fields, the event as its JSON line, and its retention TTL.
+    pub(crate) fn audit_item(&self, record: &AuditRecord) -> Item {
+        let position = keys::audit_position(&record.timestamp, &record.id);
+        let event = &record.event;
+        let mut item = keys::audit_event(&position);
+        if let Some(actor) = event.actor_id {
+            keys::index_audit_actor(&mut item, actor, &position);
+            item.insert("actor_id".into(), n(actor));
+        }
+        if let Some(org) = event.org_id {
+            keys::index_audit_subject(&mut item, keys::audit_of_org(org), &position);
+            item.insert("org_id".into(), n(org));
+        } else if let Some(subject) = event.subject_id {
+            keys::index_audit_subject(&mut item, keys::audit_security_log(subject), &position);
+        }
+        if let Some(target) = event.target_key() {
+            item.insert("target".into(), s(target));
+        }
+        item.insert("event_type".into(), s(event.event_type.clone()));
+        item.insert("document".into(), s(record.line().to_string()));
+        let at = chrono::DateTime::parse_from_rfc3339(&record.timestamp).map_or(0, |t| t.timestamp());
+        item.insert(TTL_ATTRIBUTE.into(), n(at + self.audit_retention_days * 86_400));
+        item
+    }
+
+    /// Runs a write transaction with the audit events that record it (appended last, so the
+    /// positions of `writes` in a cancellation stay as they were), and logs the events once it
+    /// is applied.
+    pub(crate) async fn transact_audited(
+        &self,
+        mut writes: Vec<TransactWriteItem>,
+        events: &[AuditRecord],
+    ) -> TransactResult {
+        writes.extend(events.iter().map(|record| self.put(self.audit_item(record))));
+        let result = self.transact(writes).await;
+        if result.is_ok() {
+            events.iter().for_each(AuditRecord::log);
+        }
+        result
     }
 
     fn check(&self, key: Item, condition: &str) -> TransactWriteItem {
