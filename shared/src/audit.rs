@@ -137,6 +137,27 @@ impl AuditRecord {
         serde_json::to_value(self).expect("audit events serialize")
     }
 
+    /// What a reader sees of an event (the query routes, the CLI): every field of the seed
+    /// doc's §9, the user agent and the request id, `null` where the event has none.
+    pub fn view(&self) -> serde_json::Value {
+        let event = &self.event;
+        serde_json::json!({
+            "id": self.id,
+            "event_type": event.event_type,
+            "timestamp": self.timestamp,
+            "actor_id": event.actor_id,
+            "actor_email": event.actor_email,
+            "actor_type": event.actor_type,
+            "target_type": event.target_type,
+            "target_id": event.target_id,
+            "org_id": event.org_id,
+            "ip_address": event.ip_address,
+            "user_agent": event.user_agent,
+            "request_id": event.request_id,
+            "detail": event.detail,
+        })
+    }
+
     /// Logs the event's line; the store calls it once the event is stored.
     pub fn log(&self) {
         tracing::info!(target: "audit", "{}", self.line());

@@ -41,6 +41,15 @@ pub fn routes() -> Vec<Route> {
             .auth()
             .ok(200, "UserResponse")
             .errors(&[401]),
+        Route::get(
+            "/api/v1/auth/me/security-log",
+            super::audit::security_log,
+            "The caller's security log: sign-ins, failures on their email, credential and session changes",
+        )
+        .auth()
+        .params(super::audit::OWN_PARAMS)
+        .ok(200, "AuditEventList")
+        .errors(&[400, 401, 422]),
         Route::post("/api/v1/auth/logout", logout, "Revoke this token and its session")
             .auth()
             .ok(200, "Detail")

@@ -3,6 +3,7 @@
 //! (`extract`), handlers call the domain, and `AppError`'s `IntoResponse` below is the one place
 //! where errors become status codes and JSON. Nothing a client sends can turn into a 500.
 
+pub mod audit;
 pub mod auth;
 pub mod browser;
 pub mod cookies;
