@@ -448,7 +448,7 @@ impl TestApp {
             verification_token_hash: None,
         };
         assert!(matches!(
-            self.app.store.create_user(&user, false, None).await.unwrap(),
+            self.app.store.create_user(&user, false, None, &[]).await.unwrap(),
             shared::domain::ports::CreateUserOutcome::Created
         ));
         let origin = shared::model::Origin::default();
