@@ -59,7 +59,13 @@ fn security_log_org_log_and_global_log() {
     let bob = login(&bob_api, &bob_email);
     let slug = format!("audit-{}", uuid::Uuid::new_v4().simple());
     let body = format!(r#"{{"name": "Audited", "slug": "{slug}"}}"#);
-    let org = jane_api.request("POST", "/api/v1/orgs", Some("application/json"), Some(&jane), Some(&body));
+    let org = jane_api.request(
+        "POST",
+        "/api/v1/orgs",
+        Some("application/json"),
+        Some(&jane),
+        Some(&body),
+    );
     assert_eq!(org.status, 201, "{:?}", org.body);
     let org_id = org.body["id"].as_i64().unwrap();
     let added = jane_api.request(
@@ -81,7 +87,11 @@ fn security_log_org_log_and_global_log() {
 
     // A global admin pages through Jane's doings, one event a page.
     let promoted = gatehouse(&["auth", "promote-user", "--email", &jane_email, "--role", "admin"]);
-    assert!(promoted.status.success(), "{}", String::from_utf8_lossy(&promoted.stderr));
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
     let mut seen = Vec::new();
     let mut path = format!("/api/v1/audit?actor_id={jane_id}&limit=1");
     loop {
@@ -108,5 +118,8 @@ fn security_log_org_log_and_global_log() {
     assert_eq!(event_types(&result["events"]), types);
     let text = gatehouse(&["audit", "--org", &org_arg, "--type", "auth.member_added"]);
     let text = String::from_utf8_lossy(&text.stdout);
-    assert!(text.contains("auth.member_added") && !text.contains("auth.org_created"), "{text}");
+    assert!(
+        text.contains("auth.member_added") && !text.contains("auth.org_created"),
+        "{text}"
+    );
 }

@@ -75,7 +75,11 @@ async fn every_listing_pages_through_each_event_once_newest_first() {
     // The global log (two shards, merged), at several page sizes.
     for limit in [1, 4, 7, 23, 100] {
         let (events, pages) = all_pages(&t, &admin, "/api/v1/audit", limit).await;
-        assert_eq!(ids(&events), newest_first, "limit {limit}: every event once, newest first");
+        assert_eq!(
+            ids(&events),
+            newest_first,
+            "limit {limit}: every event once, newest first"
+        );
         assert!(pages <= 23 / limit + 2, "limit {limit}: {pages} pages");
     }
     // One lane (the security log, an actor's events), and filters that leave pages short.
@@ -130,7 +134,10 @@ async fn bad_query_parameters_are_4xx_and_only_admins_read_the_global_log() {
     }
     let reply = t.get_with_token("/api/v1/audit?limit=0", &admin).await;
     assert_eq!(reply.body["detail"][0]["loc"], json!(["query", "limit"]));
-    assert_eq!(t.get_with_token("/api/v1/auth/me/security-log", &user).await.status, 200);
+    assert_eq!(
+        t.get_with_token("/api/v1/auth/me/security-log", &user).await.status,
+        200
+    );
     let anonymous = t.call(Method::GET, "/api/v1/audit", None, None).await;
     assert_eq!(anonymous.status, 401);
 }
@@ -244,16 +251,28 @@ async fn the_security_log_shows_a_failed_login_on_the_users_email_with_its_ip() 
                 .await
         }
     };
-    assert_eq!(attempt("jane@example.com", "Wrong1234!", "203.0.113.7").await.status, 401);
-    assert_eq!(attempt("john@example.com", "Wrong1234!", "203.0.113.8").await.status, 401);
-    assert_eq!(attempt("nobody@example.com", "Wrong1234!", "203.0.113.9").await.status, 401);
+    assert_eq!(
+        attempt("jane@example.com", "Wrong1234!", "203.0.113.7").await.status,
+        401
+    );
+    assert_eq!(
+        attempt("john@example.com", "Wrong1234!", "203.0.113.8").await.status,
+        401
+    );
+    assert_eq!(
+        attempt("nobody@example.com", "Wrong1234!", "203.0.113.9").await.status,
+        401
+    );
     let login = attempt("jane@example.com", PASSWORD, "198.51.100.2").await;
     assert_eq!(login.status, 200);
     let jane = login.body["access_token"].as_str().unwrap().to_string();
 
     let (log, _) = all_pages(&t, &jane, "/api/v1/auth/me/security-log", 50).await;
     let types: Vec<&str> = log.iter().map(|e| e["event_type"].as_str().unwrap()).collect();
-    assert_eq!(types, ["auth.login_success", "auth.login_failed", "auth.user_registered"]);
+    assert_eq!(
+        types,
+        ["auth.login_success", "auth.login_failed", "auth.user_registered"]
+    );
     let failed = &log[1];
     assert_eq!(failed["actor_email"], "jane@example.com");
     assert_eq!(failed["ip_address"], "203.0.113.7");
