@@ -189,7 +189,8 @@ pub trait CredentialStore {
     async fn one_time_token(&self, hash: &str) -> StoreResult<Option<OneTimeToken>>;
     /// Sets the password hash, ends earlier access tokens, clears the email's lockout and queues
     /// `notice` (the password-changed mail), if the reset token is unexpired and still the live
-    /// one. Of parallel calls, one wins.
+    /// one. Of parallel calls, one wins. (Each argument is a part of that one transaction.)
+    #[allow(clippy::too_many_arguments)]
     async fn consume_password_reset(
         &self,
         token: &OneTimeToken,

@@ -70,6 +70,7 @@ impl CredentialStore for Store {
         item.map(|item| from_item(item, "token")).transpose()
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn consume_password_reset(
         &self,
         token: &OneTimeToken,
