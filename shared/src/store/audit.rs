@@ -7,8 +7,8 @@
 //! no scan.
 
 use super::items::n;
-use super::keys::{self, s, AuditLane, Item, AUDIT_INDEX, INDEX};
-use super::{sdk_error, Store};
+use super::keys::{self, s, AuditLane, Item};
+use super::{sdk_error, transaction_error, Store};
 use crate::audit::AuditRecord;
 use crate::domain::ports::{AuditCursor, AuditQuery, AuditScope, AuditStore, StoreError, StoreResult};
 use async_trait::async_trait;
@@ -22,16 +22,25 @@ const BELOW_ALL: &str = "0";
 
 #[async_trait]
 impl AuditStore for Store {
+    /// An event of one item is one put; one with a copy, one transaction (both or neither).
     async fn record(&self, events: &[AuditRecord]) -> StoreResult<()> {
         for record in events {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(self.audit_item(record)))
-                .send()
-                .await
-                .map_err(|e| sdk_error("PutItem", e))?;
-            record.log();
+            match self.audit_items(record).as_slice() {
+                [item] => {
+                    self.client
+                        .put_item()
+                        .table_name(&self.table)
+                        .set_item(Some(item.clone()))
+                        .send()
+                        .await
+                        .map_err(|e| sdk_error("PutItem", e))?;
+                    record.log();
+                }
+                _ => {
+                    let result = self.transact_audited(Vec::new(), std::slice::from_ref(record)).await;
+                    result.map_err(|e| transaction_error(Err(e)))?;
+                }
+            }
         }
         Ok(())
     }
@@ -122,35 +131,28 @@ struct Plan {
 
 impl Plan {
     fn of(query: &AuditQuery) -> Plan {
-        let by_actor = |id| AuditLane {
-            index: Some(INDEX),
-            partition: keys::audit_by_actor(id),
-        };
-        let of_org = |id| AuditLane {
-            index: Some(AUDIT_INDEX),
-            partition: keys::audit_of_org(id),
+        let table = |partition| AuditLane {
+            in_index: false,
+            partition,
         };
         // The narrowest lane the query names; the other filters apply to what it reads.
         let (lanes, keyed_org, keyed_actor) = match query.scope {
-            AuditScope::Org(org) => (Lanes::One(of_org(org)), true, false),
-            AuditScope::SecurityLog(user) => (
-                Lanes::One(AuditLane {
-                    index: Some(AUDIT_INDEX),
-                    partition: keys::audit_security_log(user),
-                }),
-                false,
-                false,
-            ),
+            AuditScope::Org(org) => (Lanes::One(table(keys::audit_of_org(org))), true, false),
+            AuditScope::SecurityLog(user) => (Lanes::One(table(keys::audit_security_log(user))), false, false),
             AuditScope::All => match (query.org_id, query.actor_id) {
-                (Some(org), _) => (Lanes::One(of_org(org)), true, false),
-                (None, Some(actor)) => (Lanes::One(by_actor(actor)), false, true),
-                (None, None) => {
-                    let shard = |shard| AuditLane {
-                        index: None,
-                        partition: keys::audit_log(shard),
+                (Some(org), _) => (Lanes::One(table(keys::audit_of_org(org))), true, false),
+                (None, Some(actor)) => {
+                    let by_actor = AuditLane {
+                        in_index: true,
+                        partition: keys::audit_by_actor(actor),
                     };
-                    (Lanes::Two(shard(0), shard(1)), false, false)
+                    (Lanes::One(by_actor), false, true)
                 }
+                (None, None) => (
+                    Lanes::Two(table(keys::audit_log(0)), table(keys::audit_log(1))),
+                    false,
+                    false,
+                ),
             },
         };
         let mut plan = Plan {
@@ -199,7 +201,7 @@ impl Store {
             .client
             .query()
             .table_name(&self.table)
-            .set_index_name(lane.index.map(str::to_string))
+            .set_index_name(lane.index_name().map(str::to_string))
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
             .expression_attribute_names("#pk", pk)
             .expression_attribute_names("#sk", sk)

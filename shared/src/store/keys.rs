@@ -1,8 +1,7 @@
 //! Every key of the table, in one place: the item schema at a glance. No other file formats a
 //! key, an index attribute or a prefix.
 //!
-//! One table, keys `pk` / `sk` (strings), two indexes, `gsi1` (`gsi1pk` / `gsi1sk`) and `gsi2`
-//! (`gsi2pk` / `gsi2sk`, audit events only), TTL on
+//! One table, keys `pk` / `sk` (strings), one index `gsi1` (`gsi1pk` / `gsi1sk`), TTL on
 //! `expires_at` (epoch seconds; DynamoDB deletes late, so readers still check it). Ids inside
 //! sort keys are zero-padded to 12 digits so that they sort in id order.
 
@@ -18,9 +17,6 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub const INDEX: &str = "gsi1";
 pub const INDEX_PARTITION_KEY: &str = "gsi1pk";
 pub const INDEX_SORT_KEY: &str = "gsi1sk";
-pub const AUDIT_INDEX: &str = "gsi2";
-pub const AUDIT_INDEX_PARTITION_KEY: &str = "gsi2pk";
-pub const AUDIT_INDEX_SORT_KEY: &str = "gsi2sk";
 
 pub(crate) fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -249,16 +245,14 @@ pub(crate) fn org_part(item: &Item) -> OrgPart {
 
 // Audit events ------------------------------------------------------------------------------
 
-/// An audit event is one item, listed in up to three partitions, each newest first by reading
-/// its sort key `<timestamp>#<event id>` (the event's *position*) backwards:
-/// - the table: `AUDIT#<shard>`, every event (the global log), split over `AUDIT_SHARDS`
-///   partitions by event id so that no one partition takes every write;
-/// - `gsi1`: `AUDIT_ACTOR#<user id>`, the events a user did;
-/// - `gsi2`: `AUDIT_ORG#<org id>`, an org's events, or else `AUDIT_USER#<user id>`, a user's
-///   security log (an event names at most one of them).
+/// An audit event is stored in up to two items, each listing it in partitions read newest
+/// first by its sort key `<timestamp>#<event id>` (the event's *position*):
+/// - the event: `AUDIT#<shard>` / position, every event (the global log), split over
+///   `AUDIT_SHARDS` partitions by event id so that no one partition takes every write; in
+///   `gsi1` as `AUDIT_ACTOR#<user id>` / position when a user did it;
+/// - its copy in its org's log, `AUDIT_ORG#<org id>` / position, or else in a user's security
+///   log, `AUDIT_USER#<user id>` / position (an event names at most one of them).
 pub const AUDIT_SHARDS: u32 = 2;
-
-const AUDIT_PREFIX: &str = "AUDIT#";
 
 /// Where one event sorts in each of its partitions.
 pub(crate) fn audit_position(timestamp: &str, id: &str) -> String {
@@ -272,7 +266,7 @@ pub(crate) fn audit_shard(position: &str) -> u32 {
 }
 
 pub(crate) fn audit_log(shard: u32) -> String {
-    format!("{AUDIT_PREFIX}{shard}")
+    format!("AUDIT#{shard}")
 }
 
 pub(crate) fn audit_by_actor(user_id: i64) -> String {
@@ -287,9 +281,14 @@ pub(crate) fn audit_security_log(user_id: i64) -> String {
     format!("AUDIT_USER#{user_id}")
 }
 
-/// An event's table key.
+/// An event's key in the global log.
 pub(crate) fn audit_event(position: &str) -> Item {
     key(audit_log(audit_shard(position)), position)
+}
+
+/// The key of an event's copy in an org's log or a security log (`partition`).
+pub(crate) fn audit_copy(partition: String, position: &str) -> Item {
+    key(partition, position)
 }
 
 /// Sets an event's place in `gsi1` (by actor).
@@ -297,31 +296,28 @@ pub(crate) fn index_audit_actor(item: &mut Item, actor_id: i64, position: &str) 
     index(item, audit_by_actor(actor_id), position.into());
 }
 
-/// Sets an event's place in `gsi2` (its org's log, or a user's security log).
-pub(crate) fn index_audit_subject(item: &mut Item, partition: String, position: &str) {
-    item.insert(AUDIT_INDEX_PARTITION_KEY.into(), s(partition));
-    item.insert(AUDIT_INDEX_SORT_KEY.into(), s(position));
-}
-
-/// Which list of events a query reads: the table (a shard of the global log) or an index.
+/// Which list of events a query reads: a partition of the table, or of `gsi1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AuditLane {
-    /// `None` for the table, else the index.
-    pub index: Option<&'static str>,
+    pub in_index: bool,
     pub partition: String,
 }
 
 impl AuditLane {
+    pub fn index_name(&self) -> Option<&'static str> {
+        self.in_index.then_some(INDEX)
+    }
+
     pub fn key_names(&self) -> (&'static str, &'static str) {
-        match self.index {
-            None => (PARTITION_KEY, SORT_KEY),
-            Some(INDEX) => (INDEX_PARTITION_KEY, INDEX_SORT_KEY),
-            Some(_) => (AUDIT_INDEX_PARTITION_KEY, AUDIT_INDEX_SORT_KEY),
+        if self.in_index {
+            (INDEX_PARTITION_KEY, INDEX_SORT_KEY)
+        } else {
+            (PARTITION_KEY, SORT_KEY)
         }
     }
 
-    /// Where a query of this lane resumes after `position` (`ExclusiveStartKey`): the event's
-    /// table key, and its index key when the lane is an index.
+    /// Where a query of this lane resumes after `position` (`ExclusiveStartKey`): in the
+    /// table, the lane's partition at that position; in the index, the event's own key too.
     pub fn start_after(&self, position: &str) -> Item {
         let mut start = audit_event(position);
         let (pk, sk) = self.key_names();
@@ -402,7 +398,7 @@ pub fn kind_of(item: &Item) -> ItemKind {
         ("ORG", sk) if sk.starts_with("INVITE_EMAIL#") => ItemKind::InviteEmailGuard,
         ("INVITE_TOKEN", _) => ItemKind::InviteToken,
         ("SLUG", _) => ItemKind::SlugGuard,
-        ("AUDIT", _) => ItemKind::AuditEvent,
+        ("AUDIT" | "AUDIT_ORG" | "AUDIT_USER", _) => ItemKind::AuditEvent,
         _ => ItemKind::Unknown,
     }
 }
@@ -455,6 +451,8 @@ mod tests {
                 audit_event(&audit_position("2026-01-01T00:00:00.000000Z", "ab")),
                 ItemKind::AuditEvent,
             ),
+            (audit_copy(audit_of_org(1), "p"), ItemKind::AuditEvent),
+            (audit_copy(audit_security_log(1), "p"), ItemKind::AuditEvent),
         ];
         for (item, kind) in cases {
             assert_eq!(kind_of(&item), kind, "{item:?}");

@@ -90,7 +90,7 @@ impl OrgStore for Store {
             )
             .map(|key| self.delete(key))
             .collect();
-        let room = MAX_TRANSACTION_ITEMS.saturating_sub(last.len() + events.len());
+        let room = MAX_TRANSACTION_ITEMS.saturating_sub(last.len() + events.len() * Store::MAX_AUDIT_ITEMS);
         let fits = children.split_off(children.len().saturating_sub(room));
         last.extend(fits);
         for chunk in children.chunks(MAX_TRANSACTION_ITEMS) {

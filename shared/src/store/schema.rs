@@ -1,15 +1,11 @@
 //! The table's one definition: local set-up and tests create it from here, and `template.yaml`
 //! must match it.
 
-use super::keys::{
-    AUDIT_INDEX, AUDIT_INDEX_PARTITION_KEY, AUDIT_INDEX_SORT_KEY, INDEX, INDEX_PARTITION_KEY, INDEX_SORT_KEY,
-    PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE,
-};
+use super::keys::{INDEX, INDEX_PARTITION_KEY, INDEX_SORT_KEY, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE};
 use super::{sdk_error, StoreError};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
-    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -31,21 +27,13 @@ pub struct IndexDefinition {
     pub sort_key: &'static str,
 }
 
-/// `gsi1`: the user listing, every org, a user's memberships, an email's pending invites, the
-/// audit events by actor; `gsi2`: the audit events of an org and a user's security log (see
+/// `gsi1`: the user listing, every org, a user's memberships, an email's pending invites (see
 /// `keys`).
-pub const INDEXES: &[IndexDefinition] = &[
-    IndexDefinition {
-        name: INDEX,
-        partition_key: INDEX_PARTITION_KEY,
-        sort_key: INDEX_SORT_KEY,
-    },
-    IndexDefinition {
-        name: AUDIT_INDEX,
-        partition_key: AUDIT_INDEX_PARTITION_KEY,
-        sort_key: AUDIT_INDEX_SORT_KEY,
-    },
-];
+pub const INDEXES: &[IndexDefinition] = &[IndexDefinition {
+    name: INDEX,
+    partition_key: INDEX_PARTITION_KEY,
+    sort_key: INDEX_SORT_KEY,
+}];
 
 fn key(name: &str, kind: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder()
@@ -53,10 +41,6 @@ fn key(name: &str, kind: KeyType) -> KeySchemaElement {
         .key_type(kind)
         .build()
         .expect("key schema has its required fields")
-}
-
-fn all_attributes() -> Projection {
-    Projection::builder().projection_type(ProjectionType::All).build()
 }
 
 fn string_attribute(name: &str) -> AttributeDefinition {
@@ -82,37 +66,6 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<(), StoreError
                     .update_table()
                     .table_name(table)
                     .stream_specification(stream())
-                    .send()
-                    .await
-                    .map_err(|e| sdk_error("UpdateTable", e))?;
-            }
-            let present: Vec<String> = out
-                .table()
-                .map(|t| t.global_secondary_indexes())
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|index| index.index_name().map(str::to_string))
-                .collect();
-            // A table made before an index existed (`make serve`'s kept data) gets it added.
-            for index in INDEXES.iter().filter(|i| !present.iter().any(|p| p == i.name)) {
-                client
-                    .update_table()
-                    .table_name(table)
-                    .attribute_definitions(string_attribute(index.partition_key))
-                    .attribute_definitions(string_attribute(index.sort_key))
-                    .global_secondary_index_updates(
-                        GlobalSecondaryIndexUpdate::builder()
-                            .create(
-                                CreateGlobalSecondaryIndexAction::builder()
-                                    .index_name(index.name)
-                                    .key_schema(key(index.partition_key, KeyType::Hash))
-                                    .key_schema(key(index.sort_key, KeyType::Range))
-                                    .projection(all_attributes())
-                                    .build()
-                                    .expect("index has its required fields"),
-                            )
-                            .build(),
-                    )
                     .send()
                     .await
                     .map_err(|e| sdk_error("UpdateTable", e))?;
@@ -152,7 +105,7 @@ async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
                     .index_name(index.name)
                     .key_schema(key(index.partition_key, KeyType::Hash))
                     .key_schema(key(index.sort_key, KeyType::Range))
-                    .projection(all_attributes())
+                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
                     .build()
                     .expect("index has its required fields"),
             );

@@ -104,32 +104,48 @@ impl Store {
         self.check(key, "attribute_not_exists(#pk)")
     }
 
-    /// An audit event's one item: its place in the global log (the table key), by actor
-    /// (`gsi1`), in its org's log or else its subject's security log (`gsi2`), the filterable
-    /// fields, the event as its JSON line, and its retention TTL.
-    pub(crate) fn audit_item(&self, record: &AuditRecord) -> Item {
+    /// An audit event's items: the event in the global log (and by actor in `gsi1`), and its
+    /// copy in its org's log or else its subject's security log; each with the filterable
+    /// fields, the event as its JSON line, and the retention TTL.
+    pub(crate) fn audit_items(&self, record: &AuditRecord) -> Vec<Item> {
         let position = keys::audit_position(&record.timestamp, &record.id);
         let event = &record.event;
-        let mut item = keys::audit_event(&position);
+        let mut fields = Item::new();
         if let Some(actor) = event.actor_id {
-            keys::index_audit_actor(&mut item, actor, &position);
-            item.insert("actor_id".into(), n(actor));
+            fields.insert("actor_id".into(), n(actor));
         }
         if let Some(org) = event.org_id {
-            keys::index_audit_subject(&mut item, keys::audit_of_org(org), &position);
-            item.insert("org_id".into(), n(org));
-        } else if let Some(subject) = event.subject_id {
-            keys::index_audit_subject(&mut item, keys::audit_security_log(subject), &position);
+            fields.insert("org_id".into(), n(org));
         }
         if let Some(target) = event.target_key() {
-            item.insert("target".into(), s(target));
+            fields.insert("target".into(), s(target));
         }
-        item.insert("event_type".into(), s(event.event_type.clone()));
-        item.insert("document".into(), s(record.line().to_string()));
+        fields.insert("event_type".into(), s(event.event_type.clone()));
+        fields.insert("document".into(), s(record.line().to_string()));
         let at = chrono::DateTime::parse_from_rfc3339(&record.timestamp).map_or(0, |t| t.timestamp());
-        item.insert(TTL_ATTRIBUTE.into(), n(at + self.audit_retention_days * 86_400));
-        item
+        fields.insert(TTL_ATTRIBUTE.into(), n(at + self.audit_retention_days * 86_400));
+
+        let mut main = fields.clone();
+        main.extend(keys::audit_event(&position));
+        if let Some(actor) = event.actor_id {
+            keys::index_audit_actor(&mut main, actor, &position);
+        }
+        let copy_in = match (event.org_id, event.subject_id) {
+            (Some(org), _) => Some(keys::audit_of_org(org)),
+            (None, Some(user)) => Some(keys::audit_security_log(user)),
+            (None, None) => None,
+        };
+        let mut items = vec![main];
+        if let Some(partition) = copy_in {
+            let mut copy = fields;
+            copy.extend(keys::audit_copy(partition, &position));
+            items.push(copy);
+        }
+        items
     }
+
+    /// The most items one audit event takes (`audit_items`), for transactions near the limit.
+    pub(crate) const MAX_AUDIT_ITEMS: usize = 2;
 
     /// Runs a write transaction with the audit events that record it (appended last, so the
     /// positions of `writes` in a cancellation stay as they were), and logs the events once it
@@ -139,7 +155,12 @@ impl Store {
         mut writes: Vec<TransactWriteItem>,
         events: &[AuditRecord],
     ) -> TransactResult {
-        writes.extend(events.iter().map(|record| self.put(self.audit_item(record))));
+        writes.extend(
+            events
+                .iter()
+                .flat_map(|record| self.audit_items(record))
+                .map(|item| self.put(item)),
+        );
         let result = self.transact(writes).await;
         if result.is_ok() {
             events.iter().for_each(AuditRecord::log);
