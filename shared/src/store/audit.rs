@@ -8,11 +8,11 @@
 
 use super::items::n;
 use super::keys::{self, s, AuditLane, Item};
-use super::{sdk_error, transaction_error, Store};
+use super::{sdk_error, Store};
 use crate::audit::AuditRecord;
 use crate::domain::ports::{AuditCursor, AuditQuery, AuditScope, AuditStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use std::collections::HashMap;
 
 /// Above every position: `<timestamp>#<hex id>` sorts below it.
@@ -22,25 +22,25 @@ const BELOW_ALL: &str = "0";
 
 #[async_trait]
 impl AuditStore for Store {
-    /// An event of one item is one put; one with a copy, one transaction (both or neither).
+    /// One call per event: a put, or with its copy a batch of two puts (not a transaction:
+    /// nothing else is written with it, and parallel failed logins would contend for
+    /// DynamoDB Local's transactions). Either way one round trip, whether or not the email of a
+    /// failed login has an account.
     async fn record(&self, events: &[AuditRecord]) -> StoreResult<()> {
         for record in events {
-            match self.audit_items(record).as_slice() {
-                [item] => {
-                    self.client
-                        .put_item()
-                        .table_name(&self.table)
-                        .set_item(Some(item.clone()))
-                        .send()
-                        .await
-                        .map_err(|e| sdk_error("PutItem", e))?;
-                    record.log();
-                }
-                _ => {
-                    let result = self.transact_audited(Vec::new(), std::slice::from_ref(record)).await;
-                    result.map_err(|e| transaction_error(Err(e)))?;
-                }
+            let mut items = self.audit_items(record);
+            if items.len() == 1 {
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(items.pop())
+                    .send()
+                    .await
+                    .map_err(|e| sdk_error("PutItem", e))?;
+            } else {
+                self.put_batch(items).await?;
             }
+            record.log();
         }
         Ok(())
     }
@@ -185,6 +185,34 @@ impl Plan {
 }
 
 impl Store {
+    /// Puts `items` (at most 25) in one `BatchWriteItem`, again for any it leaves unprocessed.
+    async fn put_batch(&self, items: Vec<Item>) -> StoreResult<()> {
+        let mut pending: Vec<WriteRequest> = items
+            .into_iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .expect("a put request has its item");
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        while !pending.is_empty() {
+            let out = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, pending)
+                .send()
+                .await
+                .map_err(|e| sdk_error("BatchWriteItem", e))?;
+            pending = out
+                .unprocessed_items
+                .and_then(|mut left| left.remove(&self.table))
+                .unwrap_or_default();
+        }
+        Ok(())
+    }
+
     /// One query of a lane: up to `limit` items read below `start` (or from the top), newest
     /// first, within `[low, high]`.
     async fn read_lane(
