@@ -52,8 +52,46 @@ enum Group {
     /// The signing keys: list, rotate, prune; generate a new key set.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The audit trail, newest first, one page at a time (what `GET /api/v1/audit` reads).
+    Audit(AuditArgs),
     /// Print the API's OpenAPI document (what `GET /api/v1/openapi.json` serves).
     Openapi,
+}
+
+#[derive(Args)]
+struct AuditArgs {
+    /// Only this organization's events.
+    #[arg(long = "org")]
+    org_id: Option<i64>,
+    /// Only the events this user did.
+    #[arg(long = "actor")]
+    actor_id: Option<i64>,
+    /// Only events of this type, e.g. auth.login_failed.
+    #[arg(long = "type")]
+    event_type: Option<String>,
+    /// Only events at or after this time (RFC 3339, or a date: 2026-12-01).
+    #[arg(long)]
+    since: Option<String>,
+    /// Only events at or before this time (RFC 3339, or a date: the whole day).
+    #[arg(long)]
+    until: Option<String>,
+    /// Events per page.
+    #[arg(long, default_value_t = 50)]
+    limit: i32,
+    /// Where the previous page left off (its `more: --cursor …`).
+    #[arg(long)]
+    cursor: Option<String>,
+}
+
+impl AuditArgs {
+    fn into_payload(self) -> (Value, fn(&Value) -> String) {
+        (
+            json!({ "command": "audit", "org_id": self.org_id, "actor_id": self.actor_id,
+                    "event_type": self.event_type, "since": self.since, "until": self.until,
+                    "limit": self.limit, "cursor": self.cursor }),
+            output::audit,
+        )
+    }
 }
 
 #[derive(Subcommand)]
@@ -222,6 +260,7 @@ async fn main() -> ExitCode {
             };
         }
         Group::Keys(command) => command.into_payload(),
+        Group::Audit(args) => args.into_payload(),
         Group::Openapi => {
             let document = shared::openapi::document();
             println!(

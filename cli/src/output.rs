@@ -157,3 +157,40 @@ pub fn prune(result: &Value) -> String {
     };
     format!("{head}\n{}", keys(result))
 }
+
+/// One page of audit events, newest first; how to ask for the next one when there is more.
+pub fn audit(result: &Value) -> String {
+    let events = result["events"].as_array().cloned().unwrap_or_default();
+    let rows: Vec<Vec<String>> = events
+        .iter()
+        .map(|e| {
+            let actor = match (&e["actor_id"], &e["actor_email"], &e["actor_type"]) {
+                (Value::Null, Value::Null, kind) => text(kind),
+                (Value::Null, email, _) => text(email),
+                (id, _, _) => format!("user {}", text(id)),
+            };
+            let target = match &e["target_type"] {
+                Value::Null => "-".to_string(),
+                kind => format!("{} {}", text(kind), text(&e["target_id"])),
+            };
+            vec![
+                text(&e["timestamp"]),
+                text(&e["event_type"]),
+                actor,
+                target,
+                text(&e["org_id"]),
+                text(&e["ip_address"]),
+                text(&e["detail"]),
+            ]
+        })
+        .collect();
+    let mut out = if rows.is_empty() {
+        "no audit events".to_string()
+    } else {
+        table(&["Time", "Event", "Actor", "Target", "Org", "IP", "Detail"], rows)
+    };
+    if let Some(cursor) = result["next_cursor"].as_str() {
+        out.push_str(&format!("\nmore: add --cursor {cursor}"));
+    }
+    out
+}

@@ -79,7 +79,11 @@ pub const SETTING_NAMES: &[&str] = &[
     "RATE_LIMIT_INVITE_MAX",
     "RATE_LIMIT_INVITE_WINDOW",
     "CORS_ALLOWED_ORIGINS",
+    "AUDIT_RETENTION_DAYS",
 ];
+
+/// Days an audit event is kept when `AUDIT_RETENTION_DAYS` is not set.
+pub const DEFAULT_AUDIT_RETENTION_DAYS: i64 = 365;
 
 #[derive(Debug)]
 pub struct Settings {
@@ -134,6 +138,8 @@ pub struct Settings {
     pub org_write_limit: RateLimit,
     /// Invites created per org.
     pub invite_limit: RateLimit,
+    /// Days an audit event stays queryable; DynamoDB's TTL removes it after.
+    pub audit_retention_days: i64,
     /// Origins other than the API's own whose pages may call it with cookies (CORS with
     /// credentials, and the CSRF check).
     pub cors_allowed_origins: OriginList,
@@ -240,6 +246,7 @@ impl Settings {
             org_limit_per_user: parse_positive(&get, "ORG_LIMIT_PER_USER", 10)?,
             org_write_limit: rate_limit(&get, "ORG_WRITE", 60, 60)?,
             invite_limit: rate_limit(&get, "INVITE", 100, 86_400)?,
+            audit_retention_days: parse_positive(&get, "AUDIT_RETENTION_DAYS", DEFAULT_AUDIT_RETENTION_DAYS)?,
             cors_allowed_origins: parse(&get, "CORS_ALLOWED_ORIGINS", OriginList::default())?,
             public_origin,
             app_env,

@@ -48,7 +48,9 @@ impl App {
     pub fn new(settings: Settings, store: Store, clock: Arc<dyn Clock>, keys: domain::keys::KeyRing) -> Self {
         let keys = Arc::new(keys);
         let tokens = Arc::new(domain::tokens::TokenKeys::new(&settings, keys.clone()));
-        let store = store.with_deadline(settings.request_deadline);
+        let store = store
+            .with_deadline(settings.request_deadline)
+            .with_audit_retention(settings.audit_retention_days);
         Self {
             settings: Arc::new(settings),
             store: Arc::new(store.clone()),

@@ -2,8 +2,10 @@
 //! (`gatehouse auth …`) invokes it, locally and on AWS. Users are created by the same code as
 //! the HTTP routes.
 
-use crate::domain::admin;
+use crate::audit::AuditRecord;
 use crate::domain::keys::{KeySet, KeySetError, MAX_CACHE_AGE_SECONDS};
+use crate::domain::ports::{AuditCursor, AuditQuery, AuditScope};
+use crate::domain::{admin, audit};
 use crate::error::AppError;
 use crate::model::{Actor, Email, FullName, Password, Registration, UserView};
 use crate::App;
@@ -81,6 +83,28 @@ pub enum SeedCommand {
     },
     /// Drops the previous keys whose tokens have all expired.
     KeysPrune,
+    /// One page of audit events, newest first, with the filters given (`since`, `until`: RFC
+    /// 3339 or a date); `cursor` continues where the last page's `next_cursor` left off.
+    Audit {
+        #[serde(default)]
+        org_id: Option<i64>,
+        #[serde(default)]
+        actor_id: Option<i64>,
+        #[serde(default)]
+        event_type: Option<String>,
+        #[serde(default)]
+        since: Option<String>,
+        #[serde(default)]
+        until: Option<String>,
+        #[serde(default = "default_audit_page")]
+        limit: i32,
+        #[serde(default)]
+        cursor: Option<String>,
+    },
+}
+
+fn default_audit_page() -> i32 {
+    50
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -143,6 +167,18 @@ pub async fn run(app: &App, payload: Value) -> SeedReply {
         SeedCommand::KeysList => keys_list(app).await,
         SeedCommand::KeysRotate { stage } => keys_rotate(app, stage).await,
         SeedCommand::KeysPrune => keys_prune(app).await,
+        SeedCommand::Audit {
+            org_id,
+            actor_id,
+            event_type,
+            since,
+            until,
+            limit,
+            cursor,
+        } => match audit_query(org_id, actor_id, event_type, since, until, limit, cursor) {
+            Ok(query) => audit_page(app, query).await,
+            Err(reply) => Err(reply),
+        },
     };
     match result {
         Ok(result) => SeedReply::Ok { result },
@@ -160,6 +196,52 @@ fn from_app_error(e: AppError) -> SeedReply {
         _ => SeedErrorKind::InvalidInput,
     };
     error(kind, e.to_string())
+}
+
+const MAX_AUDIT_PAGE: i32 = 1000;
+
+/// A `since` / `until` bound, or the error naming it.
+fn bound(raw: Option<String>, name: &str, end_of_day: bool) -> Result<Option<String>, SeedReply> {
+    raw.map(|raw| {
+        audit::parse_time(&raw, end_of_day).ok_or_else(|| {
+            error(
+                SeedErrorKind::InvalidInput,
+                format!("{name}: {raw:?} is not an RFC 3339 time or a date (2026-12-01)"),
+            )
+        })
+    })
+    .transpose()
+}
+
+fn audit_query(
+    org_id: Option<i64>,
+    actor_id: Option<i64>,
+    event_type: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: i32,
+    cursor: Option<String>,
+) -> Result<AuditQuery, SeedReply> {
+    Ok(AuditQuery {
+        scope: AuditScope::All,
+        event_type,
+        actor_id,
+        org_id,
+        target: None,
+        since: bound(since, "since", false)?,
+        until: bound(until, "until", true)?,
+        limit: limit.clamp(1, MAX_AUDIT_PAGE),
+        after: cursor
+            .map(|raw| AuditCursor::decode(&raw).ok_or_else(|| error(SeedErrorKind::InvalidInput, "invalid cursor")))
+            .transpose()?,
+    })
+}
+
+/// The operator reads every event, as a global admin does through `GET /api/v1/audit`.
+async fn audit_page(app: &App, query: AuditQuery) -> Result<Value, SeedReply> {
+    let (events, next) = audit::all(app, Actor::Operator, query).await.map_err(from_app_error)?;
+    let events: Vec<Value> = events.iter().map(AuditRecord::view).collect();
+    Ok(json!({ "events": events, "next_cursor": next.map(|c| c.encode()) }))
 }
 
 async fn outbox(app: &App, to: Option<String>) -> Result<Value, SeedReply> {

@@ -109,6 +109,11 @@ impl Api {
         Reply { status, headers, body }
     }
 
+    /// The address this client claims (`X-Forwarded-For`), if any.
+    pub fn client_address(&self) -> Option<&str> {
+        self.client_address.as_deref()
+    }
+
     /// The stack's own origin (`GATEHOUSE_URL`), as a page it served would send in `Origin`.
     pub fn own_origin(&self) -> &str {
         &self.base

@@ -34,11 +34,10 @@ pub async fn change_password(
     caller: &Caller,
     current: SecretString,
     new_password: Password,
-    ip: Option<&str>,
 ) -> Result<TokenPair, AppError> {
     let user = &caller.user;
     mfa::require_step_up(caller)?;
-    lockout::confirm_password(app, user, current, ip).await?;
+    lockout::confirm_password(app, user, current).await?;
     let new_hash = password::hash(&new_password).await;
     let mut changed = None;
     for _ in 0..SESSION_ROUNDS {
@@ -73,6 +72,12 @@ pub async fn change_password(
             from_generation: session.generation,
             refresh: &refresh,
             notice: &notice,
+            events: &[AuditEvent::new("auth.password_changed")
+                .actor_id(user.id)
+                .actor_email(&user.email)
+                .target("user", user.id)
+                .subject(user.id)
+                .at(now)],
         };
         match app.store.change_password(&change).await? {
             PasswordChangeOutcome::Changed => {
@@ -93,11 +98,6 @@ pub async fn change_password(
             "The session changed while the password was being changed: try again".into(),
         ));
     };
-    AuditEvent::new("auth.password_changed")
-        .actor_id(user.id)
-        .actor_email(&user.email)
-        .ip_address(ip)
-        .emit(app.clock.now());
     keep_going_on_fault(
         sessions::revoke_all(app, user.id, user.id, Some(&session.id)).await,
         "sessions left to expire after a password change",
@@ -129,17 +129,22 @@ pub async fn request_email_change(
     caller: &Caller,
     new_email: &Email,
     password: SecretString,
-    ip: Option<&str>,
 ) -> Result<(), AppError> {
     let user = &caller.user;
     mfa::require_step_up(caller)?;
-    lockout::confirm_password(app, user, password, ip).await?;
+    lockout::confirm_password(app, user, password).await?;
     if new_email.as_str() == user.email {
         return Err(AppError::BadRequest(
             "The new email address is the account's current one".into(),
         ));
     }
     let now = app.clock.now();
+    let event = AuditEvent::new("auth.email_change_requested")
+        .actor_id(user.id)
+        .actor_email(&user.email)
+        .target("user", user.id)
+        .subject(user.id)
+        .at(now);
     let notice = mail::queue(
         app,
         &user.email,
@@ -150,7 +155,9 @@ pub async fn request_email_change(
     );
     let to_new = if app.store.email_taken(new_email.as_str()).await? {
         let taken = mail::queue(app, new_email.as_str(), &MailContent::EmailChangeAddressTaken, now);
-        app.store.queue_mail_like_an_email_change(&taken, &notice).await?;
+        app.store
+            .queue_mail_like_an_email_change(&taken, &notice, &[event])
+            .await?;
         taken
     } else {
         let hours = app.settings.email_verification_expire_hours;
@@ -173,7 +180,7 @@ pub async fn request_email_change(
         );
         if !app
             .store
-            .issue_email_change(&issued.record, &confirmation, &notice)
+            .issue_email_change(&issued.record, &confirmation, &notice, &[event])
             .await?
         {
             return Err(AppError::Unauthenticated);
@@ -182,11 +189,6 @@ pub async fn request_email_change(
     };
     mail::log_queued(&to_new);
     mail::log_queued(&notice);
-    AuditEvent::new("auth.email_change_requested")
-        .actor_id(user.id)
-        .actor_email(&user.email)
-        .ip_address(ip)
-        .emit(now);
     Ok(())
 }
 
@@ -203,41 +205,35 @@ pub async fn confirm_email_change(app: &App, secret: &str) -> Result<(), AppErro
         .filter(|t| t.purpose == Purpose::EmailChange && t.expires_at > now.timestamp())
         .ok_or_else(invalid)?;
     let new_email = token.new_email.clone().ok_or_else(invalid)?;
-    let outcome = app
-        .store
-        .confirm_email_change(&token, &new_email, &format_timestamp(now), now.timestamp())
-        .await?;
-    match outcome {
-        EmailChangeOutcome::Changed => {}
-        EmailChangeOutcome::InvalidToken => return Err(invalid()),
-        EmailChangeOutcome::AddressTaken => return Err(AppError::EmailTaken),
-    }
-    AuditEvent::new("auth.email_changed")
+    let event = AuditEvent::new("auth.email_changed")
         .actor_id(token.user_id)
         .actor_email(&new_email)
         .target("user", token.user_id)
+        .subject(token.user_id)
         .detail(format!("from {}", token.email))
-        .emit(now);
-    Ok(())
+        .at(now);
+    let outcome = app
+        .store
+        .confirm_email_change(&token, &new_email, &format_timestamp(now), now.timestamp(), &[event])
+        .await?;
+    match outcome {
+        EmailChangeOutcome::Changed => Ok(()),
+        EmailChangeOutcome::InvalidToken => Err(invalid()),
+        EmailChangeOutcome::AddressTaken => Err(AppError::EmailTaken),
+    }
 }
 
 /// `DELETE /auth/me`: the admin delete's rules (`admin::close_account`) on the caller's own
 /// account; every session ends with it (its tokens name a user that is gone).
-pub async fn close_own_account(
-    app: &App,
-    caller: &Caller,
-    password: SecretString,
-    ip: Option<&str>,
-) -> Result<(), AppError> {
+pub async fn close_own_account(app: &App, caller: &Caller, password: SecretString) -> Result<(), AppError> {
     let user = &caller.user;
     mfa::require_step_up(caller)?;
-    lockout::confirm_password(app, user, password, ip).await?;
-    admin::close_account(app, user.id, user).await?;
-    AuditEvent::new("auth.account_deleted")
+    lockout::confirm_password(app, user, password).await?;
+    let event = AuditEvent::new("auth.account_deleted")
         .actor_id(user.id)
         .actor_email(&user.email)
         .target("user", user.id)
-        .ip_address(ip)
-        .emit(app.clock.now());
-    Ok(())
+        .subject(user.id)
+        .at(app.clock.now());
+    admin::close_account(app, user.id, user, event).await
 }

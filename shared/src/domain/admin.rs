@@ -1,7 +1,7 @@
 //! Global roles and admin user management. Authorization reads the caller's role from the user
 //! record re-read on this request, so role changes apply at once.
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditRecord};
 use crate::clock::format_timestamp;
 use crate::domain::access::require;
 use crate::domain::ports::UserCursor;
@@ -50,9 +50,11 @@ pub async fn create(app: &App, actor: Actor<'_>, registration: Registration) -> 
     if let Actor::User(caller) = actor {
         require(caller, &[Role::Admin])?;
     }
-    let user = users::create_user(app, registration, false).await?;
-    audit("auth.user_created", actor, user.id).emit(app.clock.now());
-    Ok(user)
+    let event = match actor {
+        Actor::User(caller) => AuditEvent::new("auth.user_created").actor_id(caller.user.id),
+        Actor::Operator => AuditEvent::new("auth.user_created").actor_type("cli"),
+    };
+    users::create_user(app, registration, false, event).await
 }
 
 /// `GET /auth/users/{id}`: yourself, or anyone if you are an admin.
@@ -78,13 +80,11 @@ pub async fn update_full_name(
     }
     let full_name = full_name.ok_or_else(|| AppError::BadRequest("No fields to update".into()))?;
     let now = app.clock.now();
-    let user = app
-        .store
-        .set_full_name(id, &full_name.into_inner(), &format_timestamp(now))
+    let event = audit("auth.user_updated", Actor::User(caller), id).at(now);
+    app.store
+        .set_full_name(id, &full_name.into_inner(), &format_timestamp(now), &[event])
         .await?
-        .ok_or_else(not_found)?;
-    audit("auth.user_updated", Actor::User(caller), id).emit(now);
-    Ok(user)
+        .ok_or_else(not_found)
 }
 
 /// `PATCH /auth/users/{id}/activate|deactivate`: admins, never on themselves. Deactivation ends
@@ -95,18 +95,20 @@ pub async fn set_active(app: &App, caller: &Caller, id: i64, active: bool) -> Re
         refuse_self(Actor::User(caller), id, "deactivate")?;
     }
     let now = app.clock.now();
-    let user = app
-        .store
-        .set_active(id, active, &format_timestamp(now), now.timestamp_millis())
-        .await?
-        .ok_or_else(not_found)?;
-    let event = if active {
+    let name = if active {
         "auth.user_activated"
     } else {
-        sessions::revoke_all(app, caller.user.id, id, None).await?;
         "auth.user_deactivated"
     };
-    audit(event, Actor::User(caller), id).emit(now);
+    let event = audit(name, Actor::User(caller), id).subject(id).at(now);
+    let user = app
+        .store
+        .set_active(id, active, &format_timestamp(now), now.timestamp_millis(), &[event])
+        .await?
+        .ok_or_else(not_found)?;
+    if !active {
+        sessions::revoke_all(app, caller.user.id, id, None).await?;
+    }
     Ok(user)
 }
 
@@ -123,15 +125,14 @@ pub async fn set_role(app: &App, actor: Actor<'_>, id: i64, role: &str) -> Resul
         ));
     }
     let now = app.clock.now();
-    let user = app
-        .store
-        .set_role(id, role, &format_timestamp(now))
-        .await?
-        .ok_or_else(not_found)?;
-    audit("auth.role_changed", actor, id)
+    let event = audit("auth.role_changed", actor, id)
+        .subject(id)
         .detail(format!("new_role={}", role.as_str()))
-        .emit(now);
-    Ok(user)
+        .at(now);
+    app.store
+        .set_role(id, role, &format_timestamp(now), &[event])
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// `DELETE /auth/users/{id}`: admins, never themselves; the rules of `close_account`.
@@ -139,16 +140,18 @@ pub async fn delete(app: &App, caller: &Caller, id: i64) -> Result<(), AppError>
     require(caller, &[Role::Admin])?;
     refuse_self(Actor::User(caller), id, "delete")?;
     let user = app.store.user(id).await?.ok_or_else(not_found)?;
-    close_account(app, caller.user.id, &user).await?;
-    audit("auth.user_deleted", Actor::User(caller), id).emit(app.clock.now());
-    Ok(())
+    let event = audit("auth.user_deleted", Actor::User(caller), id)
+        .subject(id)
+        .at(app.clock.now());
+    close_account(app, caller.user.id, &user, event).await
 }
 
 /// Deletes `user` on behalf of `actor` (an admin, or the user themselves): refused (409) while
 /// the user is the owner of an org with other members; orgs where they are alone go with them,
 /// as do their memberships and the pending invites they sent; the user and its email guard go
-/// last, together, so a failure on the way leaves an account that can be deleted again.
-pub async fn close_account(app: &App, actor: i64, user: &User) -> Result<(), AppError> {
+/// last, together with `closed` (the event that records it), so a failure on the way leaves an
+/// account that can be deleted again.
+pub async fn close_account(app: &App, actor: i64, user: &User, closed: AuditRecord) -> Result<(), AppError> {
     let id = user.id;
     let mut partitions = Vec::new();
     for membership in app.store.memberships_of(id).await? {
@@ -170,25 +173,28 @@ pub async fn close_account(app: &App, actor: i64, user: &User) -> Result<(), App
     for (is_owner, partition) in partitions {
         let org_id = partition.org.as_ref().map(|o| o.id).expect("kept only orgs that exist");
         if is_owner {
-            app.store.delete_org(org_id).await?;
-            AuditEvent::new("auth.org_deleted")
+            let event = AuditEvent::new("auth.org_deleted")
                 .actor_id(actor)
+                .org_id(org_id)
                 .target("org", org_id)
-                .emit(app.clock.now());
+                .detail(format!("with its owner, user {id}"))
+                .at(app.clock.now());
+            app.store.delete_org(org_id, &[event]).await?;
             continue;
         }
-        app.store.remove_member(org_id, id).await?;
+        // What goes with the user's membership is recorded by the user's deletion, below.
+        app.store.remove_member(org_id, id, &[]).await?;
         for invite in partition
             .invites
             .iter()
             .filter(|i| i.invited_by == id && i.status == InviteStatus::Pending)
         {
-            app.store.revoke_invite(invite, now).await?;
+            app.store.revoke_invite(invite, now, &[]).await?;
         }
     }
     // No session needs revoking: every token and refresh token of a deleted user is refused
     // because the user is gone.
-    if !app.store.delete_user(user).await? {
+    if !app.store.delete_user(user, &[closed]).await? {
         return Err(not_found());
     }
     Ok(())

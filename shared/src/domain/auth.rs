@@ -21,7 +21,6 @@ use secrecy::SecretString;
 /// with a challenge for `mfa::verify` instead of a session, and counts as an attempt until that
 /// second step succeeds.
 pub async fn login(app: &App, username: &str, password: SecretString, origin: &Origin) -> Result<TokenPair, AppError> {
-    let ip = origin.ip.as_deref();
     let email = Email::parse(username).ok();
     // Anything that is not an email (of any length) is counted under a keyed hash, which keeps
     // the item key short and, since it also appears in the audit log, makes a password typed
@@ -37,7 +36,7 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         |e| e.to_string(),
     );
     let email_text = email.as_ref().map(|e| e.as_str());
-    let (slot, user_id) = lockout::reserve(app, &lockout_key, email_text).await?;
+    let (slot, user_id) = lockout::reserve(app, &lockout_key, email_text, None).await?;
 
     // An unknown email costs the same read as a known one, so timing tells them apart no more
     // than the answer does.
@@ -49,12 +48,10 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     let stored_hash = user.as_ref().map(|u| u.hashed_password.clone());
     app.password_checks.record();
     let Verdict::Match { upgraded } = password::verify_and_upgrade(password, stored_hash).await else {
-        // The attempt keeps its slot: that is the failure counted.
-        AuditEvent::new("auth.login_failed")
-            .actor_email(&lockout_key)
-            .ip_address(ip)
-            .emit(app.clock.now());
-        lockout::failed(app, &lockout_key, slot);
+        // The attempt keeps its slot: that is the failure counted. Known or not, the email
+        // costs the same write here.
+        let failure = AuditEvent::new("auth.login_failed").actor_email(&lockout_key);
+        lockout::failed(app, &lockout_key, slot, user_id, failure).await?;
         return Err(AppError::InvalidCredentials);
     };
     let user = user.expect("a matching password implies a user");
@@ -64,11 +61,12 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         lockout::succeeded(app, &lockout_key, slot).await?;
     }
     if !user.is_active {
-        AuditEvent::new("auth.login_disabled")
+        let event = AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)
             .actor_id(user.id)
-            .ip_address(ip)
-            .emit(app.clock.now());
+            .subject(user.id)
+            .at(app.clock.now());
+        app.store.record(&[event]).await?;
         return Err(AppError::Forbidden("Account disabled".into()));
     }
     if user.mfa_enabled {
@@ -80,13 +78,12 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     let mut event = AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
-        .ip_address(ip);
+        .subject(user.id);
     if upgraded.is_some() {
         event = event.detail("password hash upgraded to the current parameters");
     }
-    event.emit(now);
-    // The session is written together with `last_login` (and the upgraded hash).
-    sessions::start_login(app, user, origin, upgraded).await
+    // The session is written together with `last_login` (and the upgraded hash) and the event.
+    sessions::start_login(app, user, origin, upgraded, event.at(now)).await
 }
 
 /// Resolves an access token to a live, active user in a live session; every failure is the
@@ -112,17 +109,19 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Caller, AppError> {
 /// `POST /auth/logout`: revokes this token's `jti` until it would have expired, and its session
 /// (with every other token of it); the user's other sessions live on.
 pub async fn logout(app: &App, caller: &Caller) -> Result<(), AppError> {
+    let event = AuditEvent::new("auth.logout")
+        .actor_id(caller.user.id)
+        .subject(caller.user.id)
+        .target("session", caller.claims.sid.clone())
+        .at(app.clock.now());
     app.store
         .end_session(
             caller.user.id,
             &caller.claims.sid,
             &caller.claims.jti,
             caller.claims.exp,
+            &[event],
         )
         .await?;
-    AuditEvent::new("auth.logout")
-        .actor_id(caller.user.id)
-        .target("session", caller.claims.sid.clone())
-        .emit(app.clock.now());
     Ok(())
 }

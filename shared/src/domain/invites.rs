@@ -72,6 +72,12 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
     let now = app.clock.now();
     let mut invite = new_invite(app, org_id, caller.user.id, email.as_str(), None, role, now).await?;
     let existing = app.store.user_by_email(email.as_str()).await?;
+    let events = [AuditEvent::new("auth.invite_created")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("invite", invite.id)
+        .detail(email.as_str())
+        .at(now)];
     let already_member = || AppError::BadRequest(format!("{email} is already a member of this organization"));
     let view = match existing {
         Some(user) if !needs_consent(app, &user) => {
@@ -83,7 +89,7 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
                 role,
                 joined_at: format_timestamp(now),
             };
-            match app.store.create_accepted_invite(&invite, &membership).await? {
+            match app.store.create_accepted_invite(&invite, &membership, &events).await? {
                 AddMemberOutcome::Added => InviteView::of(&invite, None),
                 AddMemberOutcome::AlreadyMember => return Err(already_member()),
                 AddMemberOutcome::UnknownUser | AddMemberOutcome::OrgGone | AddMemberOutcome::ExtraConditionFailed => {
@@ -115,7 +121,7 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
             let queued = mail::queue(app, email.as_str(), &content, now);
             if !app
                 .store
-                .create_pending_invite(&invite, &queued, now.timestamp())
+                .create_pending_invite(&invite, &queued, now.timestamp(), &events)
                 .await?
             {
                 return Err(AppError::BadRequest(format!(
@@ -126,12 +132,6 @@ pub async fn create(app: &App, caller: &Caller, org_id: i64, email: Email, role:
             InviteView::of(&invite, Some(secret))
         }
     };
-    AuditEvent::new("auth.invite_created")
-        .actor_id(caller.user.id)
-        .org_id(org_id)
-        .target("invite", invite.id)
-        .detail(email.as_str())
-        .emit(now);
     Ok(view)
 }
 
@@ -163,19 +163,19 @@ async fn invite_user(
         expires_at: invite.expires_at_iso.clone(),
     };
     let message = mail::queue(app, &user.email, &content, now);
+    let event = AuditEvent::new("auth.invite_created")
+        .actor_id(inviter)
+        .org_id(org.id)
+        .target("user", user.id)
+        .at(now);
     if !app
         .store
-        .create_pending_invite(&invite, &message, now.timestamp())
+        .create_pending_invite(&invite, &message, now.timestamp(), &[event])
         .await?
     {
         return Ok(Err(NotInvited::AlreadyInvited));
     }
     mail::log_queued(&message);
-    AuditEvent::new("auth.invite_created")
-        .actor_id(inviter)
-        .org_id(org.id)
-        .target("user", user.id)
-        .emit(now);
     Ok(Ok(InviteView::of(&invite, None)))
 }
 
@@ -258,11 +258,13 @@ pub async fn add_members(
         };
         skipped.push(Skipped { user_id, reason });
     }
-    AuditEvent::new("auth.members_bulk_invited")
+    // Each invite was recorded with it; this is the summary.
+    let summary = AuditEvent::new("auth.members_bulk_invited")
         .actor_id(caller.user.id)
         .org_id(org_id)
         .detail(format!("Invited {} users", invited.len()))
-        .emit(app.clock.now());
+        .at(app.clock.now());
+    app.store.record(&[summary]).await?;
     Ok((BulkAdded::Invited(invited), skipped))
 }
 
@@ -284,15 +286,15 @@ pub async fn revoke(app: &App, caller: &Caller, org_id: i64, invite_id: i64) -> 
     orgs::access(app, caller, org_id, OrgRole::Admin).await?;
     let not_found = || AppError::NotFound("Invite not found".into());
     let invite = app.store.invite(org_id, invite_id).await?.ok_or_else(not_found)?;
-    let now = app.clock.now().timestamp();
-    if invite.status != InviteStatus::Pending || !app.store.revoke_invite(&invite, now).await? {
-        return Err(not_found());
-    }
-    AuditEvent::new("auth.invite_revoked")
+    let now = app.clock.now();
+    let event = AuditEvent::new("auth.invite_revoked")
         .actor_id(caller.user.id)
         .org_id(org_id)
         .target("invite", invite_id)
-        .emit(app.clock.now());
+        .at(now);
+    if invite.status != InviteStatus::Pending || !app.store.revoke_invite(&invite, now.timestamp(), &[event]).await? {
+        return Err(not_found());
+    }
     Ok(())
 }
 
@@ -310,7 +312,16 @@ async fn redeem(app: &App, invite: &Invite, user: &User) -> Result<Membership, A
         role: invite.role,
         joined_at: format_timestamp(now),
     };
-    match app.store.accept_invite(invite, &membership, now.timestamp()).await? {
+    let event = AuditEvent::new("auth.invite_accepted")
+        .actor_id(user.id)
+        .org_id(invite.organization_id)
+        .target("invite", invite.id)
+        .at(now);
+    match app
+        .store
+        .accept_invite(invite, &membership, now.timestamp(), &[event])
+        .await?
+    {
         AcceptOutcome::Accepted => {}
         AcceptOutcome::AlreadyMember => {
             return Err(AppError::BadRequest(
@@ -319,11 +330,6 @@ async fn redeem(app: &App, invite: &Invite, user: &User) -> Result<Membership, A
         }
         AcceptOutcome::NotPending => return Err(AppError::BadRequest(INVALID_INVITE.into())),
     }
-    AuditEvent::new("auth.invite_accepted")
-        .actor_id(user.id)
-        .org_id(invite.organization_id)
-        .target("invite", invite.id)
-        .emit(now);
     Ok(membership)
 }
 
@@ -443,13 +449,13 @@ pub async fn accept_received(app: &App, caller: &Caller, invite_id: i64) -> Resu
 pub async fn decline(app: &App, caller: &Caller, invite_id: i64) -> Result<(), AppError> {
     let invite = own_invite(app, caller, invite_id).await?;
     let now = app.clock.now();
-    if !app.store.revoke_invite(&invite, now.timestamp()).await? {
-        return Err(AppError::NotFound(INVITE_NOT_FOUND.into()));
-    }
-    AuditEvent::new("auth.invite_declined")
+    let event = AuditEvent::new("auth.invite_declined")
         .actor_id(caller.user.id)
         .org_id(invite.organization_id)
         .target("invite", invite.id)
-        .emit(now);
+        .at(now);
+    if !app.store.revoke_invite(&invite, now.timestamp(), &[event]).await? {
+        return Err(AppError::NotFound(INVITE_NOT_FOUND.into()));
+    }
     Ok(())
 }

@@ -205,19 +205,23 @@ pub fn require_step_up(caller: &Caller) -> Result<(), AppError> {
 
 // Enrolment --------------------------------------------------------------------------------------
 
+/// An event of the user's own second factor: by them, about them, in their security log.
+fn own_event(event_type: &str, user: &User) -> AuditEvent {
+    AuditEvent::new(event_type)
+        .actor_id(user.id)
+        .actor_email(&user.email)
+        .target("user", user.id)
+        .subject(user.id)
+}
+
 /// `POST /auth/mfa/totp`: a new pending factor (replacing a pending one), its secret shown once.
 /// The password is checked on the user's lockout counter, so a stolen access token cannot be
 /// used to guess it.
-pub async fn enrol(
-    app: &App,
-    caller: &Caller,
-    password: SecretString,
-    ip: Option<&str>,
-) -> Result<TotpEnrolment, AppError> {
+pub async fn enrol(app: &App, caller: &Caller, password: SecretString) -> Result<TotpEnrolment, AppError> {
     if caller.user.mfa_enabled {
         return Err(AppError::Conflict(ALREADY_ENABLED.into()));
     }
-    lockout::confirm_password(app, &caller.user, password, ip).await?;
+    lockout::confirm_password(app, &caller.user, password).await?;
     let secret = random_bytes::<SECRET_BYTES>();
     let factor = TotpFactor {
         user_id: caller.user.id,
@@ -228,13 +232,10 @@ pub async fn enrol(
         created_at: format_timestamp(app.clock.now()),
         confirmed_at: None,
     };
-    if !app.store.put_pending_factor(&factor).await? {
+    let event = own_event("auth.mfa_enrolment_started", &caller.user).at(app.clock.now());
+    if !app.store.put_pending_factor(&factor, &[event]).await? {
         return Err(AppError::Conflict(ALREADY_ENABLED.into()));
     }
-    AuditEvent::new("auth.mfa_enrolment_started")
-        .actor_id(caller.user.id)
-        .target("user", caller.user.id)
-        .emit(app.clock.now());
     let secret = base32(&secret);
     let otpauth_uri = otpauth_uri(&app.settings.mail.product_name, &caller.user.email, &secret);
     let qr_svg = qr_svg(&otpauth_uri)?;
@@ -275,17 +276,13 @@ pub async fn confirm(app: &App, caller: &Caller, code: TotpCode) -> Result<Vec<S
         },
         now,
     );
-    if !app.store.confirm_factor(&factor, &notice).await? {
+    let event = own_event("auth.mfa_enrolled", user).at(now);
+    if !app.store.confirm_factor(&factor, &notice, &[event]).await? {
         return Err(AppError::Conflict(
             "The enrolment changed meanwhile: start again with POST /api/v1/auth/mfa/totp".into(),
         ));
     }
     mail::log_queued(&notice);
-    AuditEvent::new("auth.mfa_enrolled")
-        .actor_id(user.id)
-        .actor_email(&user.email)
-        .target("user", user.id)
-        .emit(now);
     Ok(shown)
 }
 
@@ -302,13 +299,14 @@ pub async fn regenerate_recovery_codes(app: &App, caller: &Caller) -> Result<Vec
     }
     require_step_up(caller)?;
     let (shown, hashes) = new_recovery_codes(app, caller.user.id);
-    if !app.store.replace_recovery_codes(caller.user.id, &hashes).await? {
+    let event = own_event("auth.recovery_codes_regenerated", &caller.user).at(app.clock.now());
+    if !app
+        .store
+        .replace_recovery_codes(caller.user.id, &hashes, &[event])
+        .await?
+    {
         return Err(AppError::BadRequest(NOT_ENABLED.into()));
     }
-    AuditEvent::new("auth.recovery_codes_regenerated")
-        .actor_id(caller.user.id)
-        .target("user", caller.user.id)
-        .emit(app.clock.now());
     Ok(shown)
 }
 
@@ -328,16 +326,18 @@ pub async fn disable(app: &App, caller: &Caller) -> Result<(), AppError> {
     );
     // A pending enrolment goes without a notice: nothing had changed for sign-in.
     let notify = caller.user.mfa_enabled.then_some(&notice);
-    if !app.store.remove_factor(caller.user.id, notify, None).await? {
+    let event = own_event("auth.mfa_disabled", &caller.user)
+        .detail(if notify.is_some() {
+            "confirmed factor"
+        } else {
+            "pending enrolment"
+        })
+        .at(now);
+    if !app.store.remove_factor(caller.user.id, notify, None, &[event]).await? {
         return Err(AppError::NotFound(NOT_ENABLED.into()));
     }
     if notify.is_some() {
         mail::log_queued(&notice);
-        AuditEvent::new("auth.mfa_disabled")
-            .actor_id(caller.user.id)
-            .actor_email(&caller.user.email)
-            .target("user", caller.user.id)
-            .emit(now);
     }
     Ok(())
 }
@@ -359,20 +359,21 @@ pub async fn remove_by_admin(app: &App, caller: &Caller, user_id: i64) -> Result
     );
     // Tokens issued in this very millisecond may predate the change, so they end too.
     let end_tokens_at_ms = now.timestamp_millis() + 1;
+    let event = AuditEvent::new("auth.mfa_reset_by_admin")
+        .actor_id(caller.user.id)
+        .actor_email(&caller.user.email)
+        .target("user", user.id)
+        .subject(user.id)
+        .at(now);
     if !app
         .store
-        .remove_factor(user.id, Some(&notice), Some(end_tokens_at_ms))
+        .remove_factor(user.id, Some(&notice), Some(end_tokens_at_ms), &[event])
         .await?
     {
         return Err(AppError::NotFound(NOT_ENABLED.into()));
     }
     mail::log_queued(&notice);
     sessions::revoke_all(app, caller.user.id, user.id, None).await?;
-    AuditEvent::new("auth.mfa_reset_by_admin")
-        .actor_id(caller.user.id)
-        .actor_email(&caller.user.email)
-        .target("user", user.id)
-        .emit(now);
     Ok(())
 }
 
@@ -417,7 +418,7 @@ pub async fn verify(app: &App, mfa_token: &str, answer: Answer, origin: &Origin)
         .await?
         .filter(|f| f.confirmed)
         .ok_or_else(gone)?;
-    let (slot, _) = lockout::reserve(app, &user.email, None).await?;
+    let (slot, _) = lockout::reserve(app, &user.email, None, Some(user.id)).await?;
     let proof = match &answer {
         Answer::Totp(code) => {
             let secret = open_secret(app, &factor).ok_or_else(undecryptable)?;
@@ -431,8 +432,22 @@ pub async fn verify(app: &App, mfa_token: &str, answer: Answer, origin: &Origin)
                 .then_some(MfaProof::RecoveryCode(hash))
         }
     };
+    // A recovery code's use is recorded with it, in the same transaction.
+    let used = match &answer {
+        Answer::RecoveryCode(_) => {
+            let left = factor.recovery_codes.len().saturating_sub(1);
+            vec![own_event("auth.recovery_code_used", &user)
+                .detail(format!("{left} recovery codes left"))
+                .at(now)]
+        }
+        Answer::Totp(_) => Vec::new(),
+    };
     let outcome = match &proof {
-        Some(proof) => app.store.pass_challenge(&challenge, proof, now.timestamp()).await?,
+        Some(proof) => {
+            app.store
+                .pass_challenge(&challenge, proof, now.timestamp(), &used)
+                .await?
+        }
         None => ChallengeOutcome::ProofRefused,
     };
     match outcome {
@@ -441,36 +456,25 @@ pub async fn verify(app: &App, mfa_token: &str, answer: Answer, origin: &Origin)
         // failure (freeing it would forget the failures before it too).
         ChallengeOutcome::ChallengeGone => return Err(gone()),
         ChallengeOutcome::ProofRefused => {
-            AuditEvent::new("auth.mfa_challenge_failed")
+            let failure = AuditEvent::new("auth.mfa_challenge_failed")
                 .actor_id(user.id)
                 .actor_email(&user.email)
-                .ip_address(origin.ip.as_deref())
                 .detail(match answer {
                     Answer::Totp(_) => "totp",
                     Answer::RecoveryCode(_) => "recovery_code",
-                })
-                .emit(now);
-            lockout::failed(app, &user.email, slot);
+                });
+            lockout::failed(app, &user.email, slot, Some(user.id), failure).await?;
             return Err(AppError::SecondFactorRejected(INVALID_CODE.into()));
         }
     }
     lockout::succeeded(app, &user.email, slot).await?;
-    if let Answer::RecoveryCode(_) = answer {
-        let left = factor.recovery_codes.len().saturating_sub(1);
-        AuditEvent::new("auth.recovery_code_used")
-            .actor_id(user.id)
-            .actor_email(&user.email)
-            .ip_address(origin.ip.as_deref())
-            .detail(format!("{left} recovery codes left"))
-            .emit(now);
-    }
-    AuditEvent::new("auth.login_success")
+    let event = AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
-        .ip_address(origin.ip.as_deref())
+        .subject(user.id)
         .detail("with the second factor")
-        .emit(now);
-    sessions::start_with_second_factor(app, user, origin).await
+        .at(now);
+    sessions::start_with_second_factor(app, user, origin, event).await
 }
 
 #[cfg(test)]

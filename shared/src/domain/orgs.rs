@@ -1,7 +1,7 @@
 //! Organizations, their members and roles. An org always has exactly one owner, and only
 //! `transfer-ownership` changes who it is; org admins manage members up to their own rank.
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditRecord};
 use crate::clock::format_timestamp;
 use crate::domain::access::require;
 use crate::domain::ports::{AddMemberOutcome, MemberChange};
@@ -103,13 +103,14 @@ pub async fn create(app: &App, caller: &Caller, new: NewOrg) -> Result<Org, AppE
         role: OrgRole::Owner,
         joined_at: now,
     };
-    if !app.store.create_org(&org, &owner).await? {
+    let event = AuditEvent::new("auth.org_created")
+        .actor_id(caller.user.id)
+        .org_id(org.id)
+        .target("org", org.id)
+        .at(app.clock.now());
+    if !app.store.create_org(&org, &owner, &[event]).await? {
         return Err(AppError::BadRequest("Organization slug already taken".into()));
     }
-    AuditEvent::new("auth.org_created")
-        .actor_id(caller.user.id)
-        .target("org", org.id)
-        .emit(app.clock.now());
     Ok(org)
 }
 
@@ -164,25 +165,24 @@ pub async fn update(
         ));
     }
     let now = app.clock.now();
-    let org = app
-        .store
+    let mut event = AuditEvent::new("auth.org_updated")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("org", org_id);
+    if let Some(required) = require_mfa {
+        event = event.detail(format!("require_mfa set to {required}"));
+    }
+    app.store
         .update_org(
             org_id,
             name.map(OrgName::into_inner).as_deref(),
             description.map(OrgDescription::into_inner).as_deref(),
             require_mfa,
             &format_timestamp(now),
+            &[event.at(now)],
         )
         .await?
-        .ok_or_else(|| AppError::NotFound(NOT_FOUND.into()))?;
-    let mut event = AuditEvent::new("auth.org_updated")
-        .actor_id(caller.user.id)
-        .target("org", org_id);
-    if let Some(required) = require_mfa {
-        event = event.detail(format!("require_mfa set to {required}"));
-    }
-    event.emit(now);
-    Ok(org)
+        .ok_or_else(|| AppError::NotFound(NOT_FOUND.into()))
 }
 
 /// `DELETE /orgs/{id}`: the owner, or a global admin even when not a member. Memberships,
@@ -191,13 +191,14 @@ pub async fn delete(app: &App, caller: &Caller, org_id: i64) -> Result<(), AppEr
     if caller.user.role != Role::Admin {
         access(app, caller, org_id, OrgRole::Owner).await?;
     }
-    if !app.store.delete_org(org_id).await? {
+    let event = AuditEvent::new("auth.org_deleted")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("org", org_id)
+        .at(app.clock.now());
+    if !app.store.delete_org(org_id, &[event]).await? {
         return Err(AppError::NotFound(NOT_FOUND.into()));
     }
-    AuditEvent::new("auth.org_deleted")
-        .actor_id(caller.user.id)
-        .target("org", org_id)
-        .emit(app.clock.now());
     Ok(())
 }
 
@@ -218,17 +219,21 @@ pub async fn transfer_ownership(app: &App, caller: &Caller, org_id: i64, to: i64
             "The new owner already owns as many organizations as one user may".into(),
         ));
     }
-    if !app.store.transfer_ownership(org_id, caller.user.id, to).await? {
+    let event = AuditEvent::new("auth.org_ownership_transferred")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", to)
+        .at(app.clock.now());
+    if !app
+        .store
+        .transfer_ownership(org_id, caller.user.id, to, &[event])
+        .await?
+    {
         // The caller stopped being the owner (a parallel transfer) or the target left meanwhile.
         return Err(AppError::Conflict(
             "Ownership changed meanwhile; reload and try again".into(),
         ));
     }
-    AuditEvent::new("auth.org_ownership_transferred")
-        .actor_id(caller.user.id)
-        .org_id(org_id)
-        .target("user", to)
-        .emit(app.clock.now());
     Ok(())
 }
 
@@ -262,12 +267,14 @@ pub async fn member_details(app: &App, caller: &Caller, org_id: i64) -> Result<V
         .collect())
 }
 
-/// Tries to add one member: the membership, or what the store found instead.
+/// Tries to add one member, recorded by `events`: the membership, or what the store found
+/// instead.
 async fn add_one(
     app: &App,
     org_id: i64,
     user_id: i64,
     role: OrgRole,
+    events: &[AuditRecord],
 ) -> Result<Result<Membership, AddMemberOutcome>, AppError> {
     let membership = Membership {
         id: app.store.next_id("membership").await?,
@@ -276,7 +283,7 @@ async fn add_one(
         role,
         joined_at: format_timestamp(app.clock.now()),
     };
-    Ok(match app.store.add_member(&membership).await? {
+    Ok(match app.store.add_member(&membership, events).await? {
         AddMemberOutcome::Added => Ok(membership),
         refused => Err(refused),
     })
@@ -303,13 +310,12 @@ pub async fn add_member(
 ) -> Result<Membership, AppError> {
     let access = access(app, caller, org_id, OrgRole::Admin).await?;
     let role = grantable_role(role, access.role)?;
-    let membership = add_one(app, org_id, user_id, role).await?.map_err(refusal)?;
-    AuditEvent::new("auth.member_added")
+    let event = AuditEvent::new("auth.member_added")
         .actor_id(caller.user.id)
         .org_id(org_id)
         .target("user", user_id)
-        .emit(app.clock.now());
-    Ok(membership)
+        .at(app.clock.now());
+    add_one(app, org_id, user_id, role, &[event]).await?.map_err(refusal)
 }
 
 /// What a bulk add did not do, and why.
@@ -340,7 +346,14 @@ pub async fn add_members(
             });
             continue;
         }
-        match add_one(app, org_id, user_id, role).await? {
+        // Each membership is its own transaction, recorded with it; the summary follows.
+        let event = AuditEvent::new("auth.member_added")
+            .actor_id(caller.user.id)
+            .org_id(org_id)
+            .target("user", user_id)
+            .detail("bulk")
+            .at(app.clock.now());
+        match add_one(app, org_id, user_id, role, &[event]).await? {
             Ok(membership) => added.push(membership),
             Err(AddMemberOutcome::AlreadyMember) => skipped.push(Skipped {
                 user_id,
@@ -353,11 +366,12 @@ pub async fn add_members(
             Err(other) => return Err(refusal(other)),
         }
     }
-    AuditEvent::new("auth.members_bulk_added")
+    let summary = AuditEvent::new("auth.members_bulk_added")
         .actor_id(caller.user.id)
         .org_id(org_id)
         .detail(format!("Added {} members", added.len()))
-        .emit(app.clock.now());
+        .at(app.clock.now());
+    app.store.record(&[summary]).await?;
     Ok((added, skipped))
 }
 
@@ -371,7 +385,13 @@ pub async fn change_role(
 ) -> Result<Membership, AppError> {
     let access = access(app, caller, org_id, OrgRole::Admin).await?;
     let role = grantable_role(role, access.role)?;
-    let membership = match app.store.set_member_role(org_id, user_id, role).await? {
+    let event = AuditEvent::new("auth.member_role_updated")
+        .actor_id(caller.user.id)
+        .org_id(org_id)
+        .target("user", user_id)
+        .detail(format!("Role changed to {}", role.as_str()))
+        .at(app.clock.now());
+    let membership = match app.store.set_member_role(org_id, user_id, role, &[event]).await? {
         MemberChange::Done(Some(m)) => m,
         MemberChange::Done(None) | MemberChange::NotFound => return Err(AppError::NotFound(MEMBER_NOT_FOUND.into())),
         MemberChange::IsOwner => {
@@ -380,29 +400,22 @@ pub async fn change_role(
             ))
         }
     };
-    AuditEvent::new("auth.member_role_updated")
-        .actor_id(caller.user.id)
-        .org_id(org_id)
-        .target("user", user_id)
-        .detail(format!("Role changed to {}", role.as_str()))
-        .emit(app.clock.now());
     Ok(membership)
 }
 
 /// `DELETE /orgs/{id}/members/{user_id}`: never the owner.
 pub async fn remove_member(app: &App, caller: &Caller, org_id: i64, user_id: i64) -> Result<(), AppError> {
     access(app, caller, org_id, OrgRole::Admin).await?;
-    match app.store.remove_member(org_id, user_id).await? {
-        MemberChange::Done(_) => {}
-        MemberChange::NotFound => return Err(AppError::NotFound(MEMBER_NOT_FOUND.into())),
-        MemberChange::IsOwner => return Err(AppError::Forbidden("Cannot remove the organization owner".into())),
-    }
-    AuditEvent::new("auth.member_removed")
+    let event = AuditEvent::new("auth.member_removed")
         .actor_id(caller.user.id)
         .org_id(org_id)
         .target("user", user_id)
-        .emit(app.clock.now());
-    Ok(())
+        .at(app.clock.now());
+    match app.store.remove_member(org_id, user_id, &[event]).await? {
+        MemberChange::Done(_) => Ok(()),
+        MemberChange::NotFound => Err(AppError::NotFound(MEMBER_NOT_FOUND.into())),
+        MemberChange::IsOwner => Err(AppError::Forbidden("Cannot remove the organization owner".into())),
+    }
 }
 
 /// `DELETE /orgs/{id}/members/me`: any member but the owner leaves.
@@ -411,18 +424,17 @@ pub async fn leave(app: &App, caller: &Caller, org_id: i64) -> Result<(), AppErr
     if access.role == OrgRole::Owner {
         return Err(AppError::Conflict(OWNER_CANNOT_LEAVE.into()));
     }
-    match app.store.remove_member(org_id, caller.user.id).await? {
-        MemberChange::Done(_) => {}
-        MemberChange::NotFound => return Err(forbidden()),
-        MemberChange::IsOwner => return Err(AppError::Conflict(OWNER_CANNOT_LEAVE.into())),
-    }
-    AuditEvent::new("auth.member_removed")
+    let event = AuditEvent::new("auth.member_removed")
         .actor_id(caller.user.id)
         .org_id(org_id)
         .target("user", caller.user.id)
         .detail("Left the organization")
-        .emit(app.clock.now());
-    Ok(())
+        .at(app.clock.now());
+    match app.store.remove_member(org_id, caller.user.id, &[event]).await? {
+        MemberChange::Done(_) => Ok(()),
+        MemberChange::NotFound => Err(forbidden()),
+        MemberChange::IsOwner => Err(AppError::Conflict(OWNER_CANNOT_LEAVE.into())),
+    }
 }
 
 #[cfg(test)]

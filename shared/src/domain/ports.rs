@@ -5,6 +5,7 @@
 //! transaction; methods that answer `bool` report a condition that did not hold (an item gone,
 //! or taken by a parallel request), never an error.
 
+use crate::audit::AuditRecord;
 use crate::model::{
     Invite, Membership, MfaChallenge, MfaProof, OneTimeToken, Org, OrgRole, QueuedMail, RefreshRecord, Role, Session,
     TotpFactor, User,
@@ -76,6 +77,7 @@ pub trait UserStore {
         user: &User,
         claim_first_admin: bool,
         verification: Option<(&OneTimeToken, &QueuedMail)>,
+        events: &[AuditRecord],
     ) -> StoreResult<CreateUserOutcome>;
     async fn user(&self, id: i64) -> StoreResult<Option<User>>;
     async fn users(&self, ids: &[i64]) -> StoreResult<Vec<User>>;
@@ -86,12 +88,25 @@ pub trait UserStore {
     /// One page of users, newest first.
     async fn list_users(&self, limit: i32, after: Option<UserCursor>) -> StoreResult<(Vec<User>, Option<UserCursor>)>;
     /// The user as it is after the change; `None` if there is no such user.
-    async fn set_full_name(&self, id: i64, full_name: &str, now: &str) -> StoreResult<Option<User>>;
+    async fn set_full_name(
+        &self,
+        id: i64,
+        full_name: &str,
+        now: &str,
+        events: &[AuditRecord],
+    ) -> StoreResult<Option<User>>;
     /// Deactivation also ends every token issued up to `now_ms`.
-    async fn set_active(&self, id: i64, active: bool, now: &str, now_ms: i64) -> StoreResult<Option<User>>;
-    async fn set_role(&self, id: i64, role: Role, now: &str) -> StoreResult<Option<User>>;
+    async fn set_active(
+        &self,
+        id: i64,
+        active: bool,
+        now: &str,
+        now_ms: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<Option<User>>;
+    async fn set_role(&self, id: i64, role: Role, now: &str, events: &[AuditRecord]) -> StoreResult<Option<User>>;
     /// Removes the user and frees its email. `false` if the user was already gone.
-    async fn delete_user(&self, user: &User) -> StoreResult<bool>;
+    async fn delete_user(&self, user: &User, events: &[AuditRecord]) -> StoreResult<bool>;
 }
 
 // Credentials: one-time tokens, lockout, revoked access tokens -----------------------------------
@@ -171,13 +186,14 @@ impl Reservation {
 pub trait CredentialStore {
     /// Stores a token, makes it the user's one live token of its purpose and queues the mail
     /// that carries it, all or nothing. `false` if the user is gone.
-    async fn issue_token(&self, token: &OneTimeToken, mail: &QueuedMail) -> StoreResult<bool>;
+    async fn issue_token(&self, token: &OneTimeToken, mail: &QueuedMail, events: &[AuditRecord]) -> StoreResult<bool>;
     /// Queues mail at the cost of an `issue_token` (for addresses with no account).
-    async fn queue_mail_like_a_token(&self, mail: &QueuedMail) -> StoreResult<()>;
+    async fn queue_mail_like_a_token(&self, mail: &QueuedMail, events: &[AuditRecord]) -> StoreResult<()>;
     async fn one_time_token(&self, hash: &str) -> StoreResult<Option<OneTimeToken>>;
     /// Sets the password hash, ends earlier access tokens, clears the email's lockout when
     /// `lift_lockout`, and queues `notice` (the password-changed mail), if the reset token is
-    /// unexpired and still the live one. Of parallel calls, one wins.
+    /// unexpired and still the live one. Of parallel calls, one wins. (Each argument is a part of
+    /// that one transaction.)
     #[allow(clippy::too_many_arguments)]
     async fn consume_password_reset(
         &self,
@@ -188,9 +204,16 @@ pub trait CredentialStore {
         now_epoch: i64,
         notice: &QueuedMail,
         lift_lockout: bool,
+        events: &[AuditRecord],
     ) -> StoreResult<bool>;
     /// Marks the user verified, if the verification token is unexpired and still the live one.
-    async fn consume_email_verification(&self, token: &OneTimeToken, now: &str, now_epoch: i64) -> StoreResult<bool>;
+    async fn consume_email_verification(
+        &self,
+        token: &OneTimeToken,
+        now: &str,
+        now_epoch: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool>;
     /// The failures counted for `lockout` and, when `email` is given, its account's id.
     async fn failures_and_user_id(
         &self,
@@ -228,6 +251,7 @@ pub trait SessionStore {
         first: &RefreshRecord,
         last_login: Option<&str>,
         rehash: Option<Rehash<'_>>,
+        events: &[AuditRecord],
     ) -> StoreResult<()>;
     async fn refresh_record(&self, hash: &str) -> StoreResult<Option<RefreshRecord>>;
     async fn user_and_session(&self, user_id: i64, session_id: &str) -> StoreResult<(Option<User>, Option<Session>)>;
@@ -241,11 +265,25 @@ pub trait SessionStore {
     ) -> StoreResult<(Option<User>, bool, Option<Session>)>;
     /// Moves the family from generation `from` to `next`, with the new token; `false` if another
     /// request moved it first or it was revoked.
-    async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> StoreResult<bool>;
-    async fn revoke_session(&self, user_id: i64, session_id: &str) -> StoreResult<()>;
+    async fn rotate_session(
+        &self,
+        next: &Session,
+        from: i64,
+        token: &RefreshRecord,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool>;
+    /// Records `events` with the change; none if the session is gone.
+    async fn revoke_session(&self, user_id: i64, session_id: &str, events: &[AuditRecord]) -> StoreResult<()>;
     /// Logout: the session revoked and the access token's `jti` revoked until `token_expires_at`,
     /// in one transaction (either alone would leave a live refresh token or a live access token).
-    async fn end_session(&self, user_id: i64, session_id: &str, jti: &str, token_expires_at: i64) -> StoreResult<()>;
+    async fn end_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        jti: &str,
+        token_expires_at: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<()>;
     /// Every session of a user, live or not.
     async fn sessions_of(&self, user_id: i64) -> StoreResult<Vec<Session>>;
 }
@@ -268,6 +306,7 @@ pub struct PasswordChange<'a> {
     pub from_generation: i64,
     pub refresh: &'a RefreshRecord,
     pub notice: &'a QueuedMail,
+    pub events: &'a [AuditRecord],
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -301,9 +340,15 @@ pub trait AccountStore {
         token: &OneTimeToken,
         confirmation: &QueuedMail,
         notice: &QueuedMail,
+        events: &[AuditRecord],
     ) -> StoreResult<bool>;
     /// Queues two messages at the cost of an `issue_email_change` (the new address is taken).
-    async fn queue_mail_like_an_email_change(&self, first: &QueuedMail, second: &QueuedMail) -> StoreResult<()>;
+    async fn queue_mail_like_an_email_change(
+        &self,
+        first: &QueuedMail,
+        second: &QueuedMail,
+        events: &[AuditRecord],
+    ) -> StoreResult<()>;
     /// Consumes the token and moves the account to its `new_email` in one transaction: the old
     /// email guard deleted, the new one created (only if no account holds it), the user's email
     /// set and marked verified, every live one-time token of the user voided.
@@ -313,6 +358,7 @@ pub trait AccountStore {
         new_email: &str,
         now: &str,
         now_epoch: i64,
+        events: &[AuditRecord],
     ) -> StoreResult<EmailChangeOutcome>;
 }
 
@@ -334,11 +380,16 @@ pub enum ChallengeOutcome {
 pub trait MfaStore {
     async fn totp_factor(&self, user_id: i64) -> StoreResult<Option<TotpFactor>>;
     /// Writes a pending factor, replacing a pending one; `false` if a confirmed factor exists.
-    async fn put_pending_factor(&self, factor: &TotpFactor) -> StoreResult<bool>;
+    async fn put_pending_factor(&self, factor: &TotpFactor, events: &[AuditRecord]) -> StoreResult<bool>;
     /// Confirms the pending factor sealed as `factor.sealed_secret` (not one enrolled again
     /// meanwhile) with its first step, recovery codes and `confirmed_at`, marks the user
     /// `mfa_enabled` and queues `notice`, all or nothing. `false` if the condition failed.
-    async fn confirm_factor(&self, factor: &TotpFactor, notice: &QueuedMail) -> StoreResult<bool>;
+    async fn confirm_factor(
+        &self,
+        factor: &TotpFactor,
+        notice: &QueuedMail,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool>;
     /// Uses `proof` on the user's confirmed factor and deletes the unexpired challenge, in one
     /// transaction: of parallel uses of one code or one challenge, one passes.
     async fn pass_challenge(
@@ -346,11 +397,17 @@ pub trait MfaStore {
         challenge: &MfaChallenge,
         proof: &MfaProof,
         now_epoch: i64,
+        events: &[AuditRecord],
     ) -> StoreResult<ChallengeOutcome>;
     async fn create_challenge(&self, challenge: &MfaChallenge) -> StoreResult<()>;
     async fn challenge(&self, hash: &str) -> StoreResult<Option<MfaChallenge>>;
     /// Replaces the recovery codes of a confirmed factor; `false` if there is none.
-    async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String]) -> StoreResult<bool>;
+    async fn replace_recovery_codes(
+        &self,
+        user_id: i64,
+        hashes: &[String],
+        events: &[AuditRecord],
+    ) -> StoreResult<bool>;
     /// Deletes the factor (pending or confirmed) and clears the user's `mfa_enabled`, with
     /// `notice` queued and, when given, every token issued up to `end_tokens_at_ms` ended; all
     /// or nothing. `false` if there was no factor.
@@ -359,6 +416,7 @@ pub trait MfaStore {
         user_id: i64,
         notice: Option<&QueuedMail>,
         end_tokens_at_ms: Option<i64>,
+        events: &[AuditRecord],
     ) -> StoreResult<bool>;
 }
 
@@ -414,13 +472,14 @@ pub enum MemberChange {
 #[async_trait]
 pub trait OrgStore {
     /// The org, its unique slug and the owner's membership, together. `false` if the slug is taken.
-    async fn create_org(&self, org: &Org, owner: &Membership) -> StoreResult<bool>;
+    async fn create_org(&self, org: &Org, owner: &Membership, events: &[AuditRecord]) -> StoreResult<bool>;
     async fn org_and_membership(&self, org_id: i64, user_id: i64) -> StoreResult<(Option<Org>, Option<Membership>)>;
     async fn is_member(&self, org_id: i64, user_id: i64) -> StoreResult<bool>;
     /// The org with its members and invites.
     async fn org_partition(&self, org_id: i64) -> StoreResult<OrgPartition>;
     /// The org with its slug, memberships, invites and invite tokens. `false` if there was none.
-    async fn delete_org(&self, org_id: i64) -> StoreResult<bool>;
+    /// `events` go with the last transaction, the one that removes the org itself.
+    async fn delete_org(&self, org_id: i64, events: &[AuditRecord]) -> StoreResult<bool>;
     async fn memberships_of(&self, user_id: i64) -> StoreResult<Vec<Membership>>;
     /// The orgs of these ids that exist, by id.
     async fn orgs(&self, ids: &[i64]) -> StoreResult<Vec<Org>>;
@@ -433,15 +492,22 @@ pub trait OrgStore {
         description: Option<&str>,
         require_mfa: Option<bool>,
         now: &str,
+        events: &[AuditRecord],
     ) -> StoreResult<Option<Org>>;
     /// Adds a membership if the user exists, is not a member yet, and the org still exists.
-    async fn add_member(&self, membership: &Membership) -> StoreResult<AddMemberOutcome>;
+    async fn add_member(&self, membership: &Membership, events: &[AuditRecord]) -> StoreResult<AddMemberOutcome>;
     /// Sets a member's role unless the member is the owner.
-    async fn set_member_role(&self, org_id: i64, user_id: i64, role: OrgRole) -> StoreResult<MemberChange>;
+    async fn set_member_role(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: OrgRole,
+        events: &[AuditRecord],
+    ) -> StoreResult<MemberChange>;
     /// Removes a member unless the member is the owner.
-    async fn remove_member(&self, org_id: i64, user_id: i64) -> StoreResult<MemberChange>;
+    async fn remove_member(&self, org_id: i64, user_id: i64, events: &[AuditRecord]) -> StoreResult<MemberChange>;
     /// The owner becomes admin and `to` becomes owner, or nothing changes.
-    async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64) -> StoreResult<bool>;
+    async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64, events: &[AuditRecord]) -> StoreResult<bool>;
 }
 
 // Invites -------------------------------------------------------------------------------------
@@ -456,9 +522,20 @@ pub enum AcceptOutcome {
 pub trait InviteStore {
     /// A pending invite (one per email and org), its token and its mail. `false` if a live
     /// pending invite for the email exists.
-    async fn create_pending_invite(&self, invite: &Invite, mail: &QueuedMail, now_epoch: i64) -> StoreResult<bool>;
+    async fn create_pending_invite(
+        &self,
+        invite: &Invite,
+        mail: &QueuedMail,
+        now_epoch: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool>;
     /// An existing user joins at once; the invite is kept as accepted.
-    async fn create_accepted_invite(&self, invite: &Invite, membership: &Membership) -> StoreResult<AddMemberOutcome>;
+    async fn create_accepted_invite(
+        &self,
+        invite: &Invite,
+        membership: &Membership,
+        events: &[AuditRecord],
+    ) -> StoreResult<AddMemberOutcome>;
     async fn invite(&self, org_id: i64, invite_id: i64) -> StoreResult<Option<Invite>>;
     async fn invite_by_token(&self, hash: &str) -> StoreResult<Option<Invite>>;
     /// Marks a pending, unexpired invite accepted and adds the membership, once.
@@ -467,9 +544,10 @@ pub trait InviteStore {
         invite: &Invite,
         membership: &Membership,
         now_epoch: i64,
+        events: &[AuditRecord],
     ) -> StoreResult<AcceptOutcome>;
     /// Deletes a pending invite with its token. `false` if it was no longer pending.
-    async fn revoke_invite(&self, invite: &Invite, now_epoch: i64) -> StoreResult<bool>;
+    async fn revoke_invite(&self, invite: &Invite, now_epoch: i64, events: &[AuditRecord]) -> StoreResult<bool>;
     /// Pending invites for an email.
     async fn pending_invites_for(&self, email: &str) -> StoreResult<Vec<Invite>>;
 }
@@ -490,9 +568,78 @@ pub trait MailStore {
         expires_at: i64,
     ) -> StoreResult<()>;
     /// Records a failure (unless it was sent meanwhile); `final_` drops the sealed content.
-    async fn mail_failed(&self, id: &str, attempts: i64, error: &str, final_: bool) -> StoreResult<()>;
+    async fn mail_failed(
+        &self,
+        id: &str,
+        attempts: i64,
+        error: &str,
+        final_: bool,
+        events: &[AuditRecord],
+    ) -> StoreResult<()>;
     /// Captured mail (`MAIL_TRANSPORT=capture`), newest first, optionally only that to `to`.
     async fn captured_mail(&self, to: Option<&str>) -> StoreResult<Vec<QueuedMail>>;
+}
+
+// Audit ---------------------------------------------------------------------------------------
+
+/// Which events a query reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditScope {
+    /// Every event (global admins).
+    All,
+    /// One org's events.
+    Org(i64),
+    /// One user's security log.
+    SecurityLog(i64),
+}
+
+/// One page of audit events, newest first; every filter given must hold.
+#[derive(Debug, Clone)]
+pub struct AuditQuery {
+    pub scope: AuditScope,
+    pub event_type: Option<String>,
+    pub actor_id: Option<i64>,
+    pub org_id: Option<i64>,
+    /// `target_type` and `target_id` as one string, `AuditEvent::target_key`'s `"user#5"`.
+    pub target: Option<String>,
+    /// Timestamps (`clock::format_timestamp`), both inclusive.
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub limit: i32,
+    pub after: Option<AuditCursor>,
+}
+
+/// Where an audit listing resumes: after the event at this position (`<timestamp>#<event id>`,
+/// the last one the previous page read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCursor(pub String);
+
+impl AuditCursor {
+    /// An opaque, URL-safe form of the cursor for `X-Next-Cursor`.
+    pub fn encode(&self) -> String {
+        Base64UrlUnpadded::encode_string(self.0.as_bytes())
+    }
+
+    /// `None` for anything `encode` did not produce.
+    pub fn decode(text: &str) -> Option<AuditCursor> {
+        let position = String::from_utf8(Base64UrlUnpadded::decode_vec(text).ok()?).ok()?;
+        let (timestamp, id) = position.split_once('#')?;
+        let well_formed = chrono::DateTime::parse_from_rfc3339(timestamp).is_ok()
+            && !id.is_empty()
+            && id.len() <= 64
+            && id.bytes().all(|b| b.is_ascii_hexdigit());
+        well_formed.then_some(AuditCursor(position))
+    }
+}
+
+#[async_trait]
+pub trait AuditStore {
+    /// Stores events that record no change (a failed login), each on its own, and logs them.
+    async fn record(&self, events: &[AuditRecord]) -> StoreResult<()>;
+    /// One page of events, newest first, in at most two DynamoDB calls; the cursor is `None`
+    /// once nothing older is left. A page may hold fewer than `limit` events (filters are
+    /// applied to what the calls read) and still have a cursor.
+    async fn audit_events(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, Option<AuditCursor>)>;
 }
 
 /// Everything the domain needs from storage; `App::store` is one of these.
@@ -507,6 +654,7 @@ pub trait Ports:
     + OrgStore
     + InviteStore
     + MailStore
+    + AuditStore
     + Send
     + Sync
 {
@@ -523,6 +671,7 @@ impl<T> Ports for T where
         + OrgStore
         + InviteStore
         + MailStore
+        + AuditStore
         + Send
         + Sync
 {
@@ -542,6 +691,21 @@ mod tests {
         assert_eq!(UserCursor::decode("garbage"), None);
         let extra = Base64UrlUnpadded::encode_string(br#"{"created_at":"x","id":1,"more":2}"#);
         assert_eq!(UserCursor::decode(&extra), None);
+    }
+
+    #[test]
+    fn an_audit_cursor_survives_its_encoding_and_nothing_else_decodes() {
+        let cursor = AuditCursor("2026-01-02T03:04:05.000000Z#0a1b2c".into());
+        assert_eq!(AuditCursor::decode(&cursor.encode()), Some(cursor));
+        for bad in [
+            "garbage",
+            "x#1",
+            "2026-01-02T03:04:05Z#not-hex",
+            "2026-01-02T03:04:05Z#",
+        ] {
+            let text = Base64UrlUnpadded::encode_string(bad.as_bytes());
+            assert_eq!(AuditCursor::decode(&text), None, "{bad}");
+        }
     }
 
     #[test]

@@ -40,9 +40,10 @@ pub fn verification_token(app: &App, user_id: i64, email: &str, now: DateTime<Ut
 /// live account gets a token; any other address gets a notice that no account matched (as Ory
 /// Kratos does), so both paths read twice, seal one message and write one three-item
 /// transaction. Delivery happens later, in the mailer, so it costs neither path anything.
-pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) -> Result<(), AppError> {
+pub async fn request_password_reset(app: &App, email: &Email) -> Result<(), AppError> {
     let now = app.clock.now();
     let user = app.store.user_by_email_padded(email.as_str()).await?;
+    let event = AuditEvent::new("auth.password_reset_requested").actor_email(email.as_str());
     match user.filter(|u| u.is_active) {
         Some(user) => {
             let minutes = app.settings.password_reset_expire_minutes;
@@ -58,20 +59,17 @@ pub async fn request_password_reset(app: &App, email: &Email, ip: Option<&str>) 
                 expire_minutes: minutes,
             };
             let queued = mail::queue(app, &user.email, &content, now);
-            if app.store.issue_token(&issued.record, &queued).await? {
+            let event = event.subject(user.id).at(now);
+            if app.store.issue_token(&issued.record, &queued, &[event]).await? {
                 mail::log_queued(&queued);
             }
         }
         None => {
             let queued = mail::queue(app, email.as_str(), &MailContent::UnknownAccountReset, now);
-            app.store.queue_mail_like_a_token(&queued).await?;
+            app.store.queue_mail_like_a_token(&queued, &[event.at(now)]).await?;
             mail::log_queued(&queued);
         }
     }
-    AuditEvent::new("auth.password_reset_requested")
-        .actor_email(email.as_str())
-        .ip_address(ip)
-        .emit(now);
     Ok(())
 }
 
@@ -113,15 +111,16 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Passw
             now.timestamp(),
             &notice,
             !has_second_factor,
+            &[AuditEvent::new("auth.password_reset_confirmed")
+                .actor_id(token.user_id)
+                .subject(token.user_id)
+                .at(now)],
         )
         .await?;
     if !consumed {
         return Err(invalid_token());
     }
     mail::log_queued(&notice);
-    AuditEvent::new("auth.password_reset_confirmed")
-        .actor_id(token.user_id)
-        .emit(now);
     // Nothing to keep (ASVS 7.4.3): every session ends, the one that asked included. The
     // consumed token's `tokens_valid_after_ms` already refuses every earlier access and refresh
     // token; marking the sessions revoked is bookkeeping, so a DynamoDB fault here does not undo
@@ -145,14 +144,17 @@ pub async fn confirm_password_reset(app: &App, secret: &str, new_password: Passw
 pub async fn verify_email(app: &App, secret: &str) -> Result<(), AppError> {
     let token = live_token(app, secret, Purpose::EmailVerification).await?;
     let now = app.clock.now();
+    let event = AuditEvent::new("auth.email_verified")
+        .actor_id(token.user_id)
+        .subject(token.user_id)
+        .at(now);
     if !app
         .store
-        .consume_email_verification(&token, &format_timestamp(now), now.timestamp())
+        .consume_email_verification(&token, &format_timestamp(now), now.timestamp(), &[event])
         .await?
     {
         return Err(invalid_token());
     }
-    AuditEvent::new("auth.email_verified").actor_id(token.user_id).emit(now);
     // The address is proven now: with INVITE_AUTO_ACCEPT=verification its invites apply.
     if app.settings.invite_auto_accept == AutoAccept::Verification {
         if let Some(user) = app.store.user(token.user_id).await? {
@@ -171,17 +173,18 @@ pub enum Resend {
 pub async fn resend_verification(app: &App, user: &User) -> Result<Resend, AppError> {
     let now = app.clock.now();
     if user.is_verified {
-        AuditEvent::new("auth.resend_verification.noop_already_verified")
+        let event = AuditEvent::new("auth.resend_verification.noop_already_verified")
             .actor_id(user.id)
-            .emit(now);
+            .at(now);
+        app.store.record(&[event]).await?;
         return Ok(Resend::AlreadyVerified);
     }
     let (token, queued) = verification_token(app, user.id, &user.email, now);
-    if app.store.issue_token(&token, &queued).await? {
+    let event = AuditEvent::new("auth.resend_verification.sent")
+        .actor_id(user.id)
+        .at(now);
+    if app.store.issue_token(&token, &queued, &[event]).await? {
         mail::log_queued(&queued);
     }
-    AuditEvent::new("auth.resend_verification.sent")
-        .actor_id(user.id)
-        .emit(now);
     Ok(Resend::Sent)
 }

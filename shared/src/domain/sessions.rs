@@ -6,7 +6,7 @@
 //! per-family random salt and K derived from the key set's root secret (HKDF, its own label). Only their SHA-256 is stored, yet the server can hand the current
 //! token out again during the grace window without keeping it.
 
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditRecord};
 use crate::clock::format_timestamp;
 use crate::domain::keys;
 use crate::domain::one_time;
@@ -69,23 +69,31 @@ pub fn advance(app: &App, session: &Session, at: DateTime<Utc>) -> (Session, Ref
 
 /// Starts a session for `user` (who just set a password) and returns its first pair.
 pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Result<TokenPair, AppError> {
-    begin(app, user, source, origin, None, &[AMR_PASSWORD]).await
+    begin(app, user, source, origin, None, &[AMR_PASSWORD], &[]).await
 }
 
-/// Starts the session of a password login: `last_login`, and the password hash when
-/// `upgraded_hash` replaces one made with older parameters, are written with it.
+/// Starts the session of a password login: `last_login`, the password hash when
+/// `upgraded_hash` replaces one made with older parameters, and the login's `event` are
+/// written with it.
 pub async fn start_login(
     app: &App,
     user: User,
     origin: &Origin,
     upgraded_hash: Option<String>,
+    event: AuditRecord,
 ) -> Result<TokenPair, AppError> {
-    begin(app, user, "password", origin, upgraded_hash, &[AMR_PASSWORD]).await
+    begin(app, user, "password", origin, upgraded_hash, &[AMR_PASSWORD], &[event]).await
 }
 
-/// Starts the session of a login completed with the second factor (`amr` `["pwd", "otp"]`).
-pub async fn start_with_second_factor(app: &App, user: User, origin: &Origin) -> Result<TokenPair, AppError> {
-    begin(app, user, "password", origin, None, &[AMR_PASSWORD, AMR_OTP]).await
+/// Starts the session of a login completed with the second factor (`amr` `["pwd", "otp"]`),
+/// written with the login's `event`.
+pub async fn start_with_second_factor(
+    app: &App,
+    user: User,
+    origin: &Origin,
+    event: AuditRecord,
+) -> Result<TokenPair, AppError> {
+    begin(app, user, "password", origin, None, &[AMR_PASSWORD, AMR_OTP], &[event]).await
 }
 
 async fn begin(
@@ -95,6 +103,7 @@ async fn begin(
     origin: &Origin,
     upgraded_hash: Option<String>,
     amr: &[&str],
+    events: &[AuditRecord],
 ) -> Result<TokenPair, AppError> {
     let now = app.clock.now();
     let session = Session {
@@ -119,7 +128,13 @@ async fn begin(
         to,
     });
     app.store
-        .create_session(&session, &record_of(app, &session), last_login.as_deref(), rehash)
+        .create_session(
+            &session,
+            &record_of(app, &session),
+            last_login.as_deref(),
+            rehash,
+            events,
+        )
         .await?;
     Ok(pair(app, user, &session, now).await)
 }
@@ -162,15 +177,15 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
             next.rotated_at_ms = now.timestamp_millis();
             next.last_used_at = Some(format_timestamp(now));
             next.expires_at = (now + lifetime(app)).timestamp();
+            let event = AuditEvent::new("auth.token_refreshed")
+                .actor_id(user.id)
+                .target("session", next.id.clone())
+                .at(now);
             if app
                 .store
-                .rotate_session(&next, record.generation, &record_of(app, &next))
+                .rotate_session(&next, record.generation, &record_of(app, &next), &[event])
                 .await?
             {
-                AuditEvent::new("auth.token_refreshed")
-                    .actor_id(user.id)
-                    .target("session", next.id.clone())
-                    .emit(now);
                 return Ok(pair(app, user, &next, now).await);
             }
             // Another request rotated it first: judge this one against the family as it is now.
@@ -185,11 +200,12 @@ pub async fn refresh(app: &App, presented: &str) -> Result<TokenPair, AppError> 
         }
         break;
     }
-    app.store.revoke_session(user.id, &session.id).await?;
-    AuditEvent::new("auth.refresh_reuse_detected")
+    let event = AuditEvent::new("auth.refresh_reuse_detected")
         .actor_id(user.id)
+        .subject(user.id)
         .target("session", session.id.clone())
-        .emit(now);
+        .at(now);
+    app.store.revoke_session(user.id, &session.id, &[event]).await?;
     Err(invalid())
 }
 
@@ -257,30 +273,42 @@ pub async fn revoke(app: &App, actor: i64, user_id: i64, session_id: &str) -> Re
     if !live {
         return Ok(false);
     }
-    app.store.revoke_session(user_id, session_id).await?;
-    AuditEvent::new("auth.session_revoked")
+    let event = AuditEvent::new("auth.session_revoked")
         .actor_id(actor)
+        .subject(user_id)
         .target("session", session_id)
-        .emit(now);
+        .at(now);
+    app.store.revoke_session(user_id, session_id, &[event]).await?;
     Ok(true)
 }
 
-/// Revokes every live session of `user_id` but `keep`; returns how many.
+/// Revokes every live session of `user_id` but `keep`; returns how many. One event records
+/// them all, written with the last revocation (or on its own when there was none).
 pub async fn revoke_all(app: &App, actor: i64, user_id: i64, keep: Option<&str>) -> Result<usize, AppError> {
     let now = app.clock.now();
-    let mut count = 0;
-    for session in app.store.sessions_of(user_id).await? {
-        if session.is_live(now) && Some(session.id.as_str()) != keep {
-            app.store.revoke_session(user_id, &session.id).await?;
-            count += 1;
-        }
-    }
-    AuditEvent::new("auth.session_revoked")
+    let live: Vec<Session> = app
+        .store
+        .sessions_of(user_id)
+        .await?
+        .into_iter()
+        .filter(|s| s.is_live(now) && Some(s.id.as_str()) != keep)
+        .collect();
+    let event = AuditEvent::new("auth.session_revoked")
         .actor_id(actor)
+        .subject(user_id)
         .target("user", user_id)
-        .detail(format!("revoked {count} sessions"))
-        .emit(now);
-    Ok(count)
+        .detail(format!("revoked {} sessions", live.len()))
+        .at(now);
+    match live.split_last() {
+        Some((last, earlier)) => {
+            for session in earlier {
+                app.store.revoke_session(user_id, &session.id, &[]).await?;
+            }
+            app.store.revoke_session(user_id, &last.id, &[event]).await?;
+        }
+        None => app.store.record(&[event]).await?,
+    }
+    Ok(live.len())
 }
 
 #[cfg(test)]

@@ -11,9 +11,15 @@ use crate::model::{AutoAccept, FullName, Registration, Role, User};
 use crate::App;
 
 /// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
-/// email-verification token and the message carrying it are written in the same transaction.
-pub async fn create_user(app: &App, registration: Registration, send_verification: bool) -> Result<User, AppError> {
-    create_user_with(app, registration, send_verification, false).await
+/// email-verification token and the message carrying it are written in the same transaction,
+/// as is `event` (aimed at the new user, and in their security log).
+pub async fn create_user(
+    app: &App,
+    registration: Registration,
+    send_verification: bool,
+    event: AuditEvent,
+) -> Result<User, AppError> {
+    create_user_with(app, registration, send_verification, false, event).await
 }
 
 /// As `create_user`; `verified` when the address is already proven (an invite token to it).
@@ -22,6 +28,7 @@ async fn create_user_with(
     registration: Registration,
     send_verification: bool,
     verified: bool,
+    event: AuditEvent,
 ) -> Result<User, AppError> {
     if app.store.email_taken(registration.email.as_str()).await? {
         return Err(AppError::EmailTaken);
@@ -50,10 +57,14 @@ async fn create_user_with(
         mfa_enabled: false,
     };
     let pending = verification.as_ref().map(|(token, message)| (token, message));
-    let mut outcome = app.store.create_user(&user, claim_first_admin, pending).await?;
+    let events = [event.target("user", id).subject(id).at(now)];
+    let mut outcome = app
+        .store
+        .create_user(&user, claim_first_admin, pending, &events)
+        .await?;
     if let CreateUserOutcome::FirstAdminAlreadyClaimed = outcome {
         user.role = Role::User;
-        outcome = app.store.create_user(&user, false, pending).await?;
+        outcome = app.store.create_user(&user, false, pending, &events).await?;
     }
     match outcome {
         CreateUserOutcome::Created => {
@@ -79,11 +90,8 @@ pub async fn register(app: &App, registration: Registration, invite_token: Optio
         invites::check_registration_token(app, secret, &registration.email).await?;
     }
     let proven = invite_token.is_some();
-    let user = create_user_with(app, registration, !proven, proven).await?;
-    AuditEvent::new("auth.user_registered")
-        .actor_email(&user.email)
-        .target("user", user.id)
-        .emit(app.clock.now());
+    let event = AuditEvent::new("auth.user_registered").actor_email(registration.email.as_str());
+    let user = create_user_with(app, registration, !proven, proven, event).await?;
     if proven || app.settings.invite_auto_accept == AutoAccept::Registration {
         // The account (user, email guard, verification token and mail) is one transaction and
         // is done. Should DynamoDB fail while its pending invites are accepted, each invite is

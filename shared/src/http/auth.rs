@@ -92,6 +92,15 @@ pub fn routes() -> Vec<Route> {
             .auth()
             .ok(200, "UserResponse")
             .errors(&[401]),
+        Route::get(
+            "/api/v1/auth/me/security-log",
+            super::audit::security_log,
+            "The caller's security log: sign-ins, failures on their email, credential and session changes",
+        )
+        .auth()
+        .params(super::audit::OWN_PARAMS)
+        .ok(200, "AuditEventList")
+        .errors(&[400, 401, 422]),
         Route::post("/api/v1/auth/logout", logout, "Revoke this token and its session")
             .auth()
             .ok(200, "Detail")
@@ -522,10 +531,9 @@ impl FromFields for ResetRequest {
 async fn password_reset_request(
     State(app): State<App>,
     _: RateLimited<ResetLimit>,
-    origin: Origin,
     Json(ResetRequest(email)): Json<ResetRequest>,
 ) -> Result<Response, AppError> {
-    recovery::request_password_reset(&app, &email, origin.ip.as_deref()).await?;
+    recovery::request_password_reset(&app, &email).await?;
     Ok(detail_ok("If an account exists, a reset token has been created"))
 }
 
@@ -630,11 +638,9 @@ async fn change_password(
     State(app): State<App>,
     caller: Caller,
     _: RateLimited<AccountChangeLimit>,
-    origin: Origin,
     Json(body): Json<PasswordChangeBody>,
 ) -> Result<Response, AppError> {
-    let ip = origin.ip.as_deref();
-    let pair = account::change_password(&app, &caller, body.current, body.new_password, ip).await?;
+    let pair = account::change_password(&app, &caller, body.current, body.new_password).await?;
     Ok(token_response(&app, &pair))
 }
 
@@ -660,11 +666,9 @@ async fn change_email(
     State(app): State<App>,
     caller: Caller,
     _: RateLimited<AccountChangeLimit>,
-    origin: Origin,
     Json(body): Json<EmailChangeBody>,
 ) -> Result<Response, AppError> {
-    let ip = origin.ip.as_deref();
-    account::request_email_change(&app, &caller, &body.new_email, body.password, ip).await?;
+    account::request_email_change(&app, &caller, &body.new_email, body.password).await?;
     Ok(detail_ok(
         "A confirmation link has been sent to the new address; the account moves once it is opened",
     ))
@@ -683,10 +687,9 @@ async fn close_account(
     State(app): State<App>,
     caller: Caller,
     _: RateLimited<AccountChangeLimit>,
-    origin: Origin,
     Json(PasswordBody(password)): Json<PasswordBody>,
 ) -> Result<Response, AppError> {
-    account::close_own_account(&app, &caller, password, origin.ip.as_deref()).await?;
+    account::close_own_account(&app, &caller, password).await?;
     let mut response = detail_ok("Account deleted");
     cookies::clear_session(&app, &mut response);
     Ok(response)
@@ -758,10 +761,9 @@ fn not_stored(mut response: Response) -> Response {
 async fn mfa_enrol(
     State(app): State<App>,
     caller: Caller,
-    origin: Origin,
     Json(PasswordBody(password)): Json<PasswordBody>,
 ) -> Result<Response, AppError> {
-    let enrolment = mfa::enrol(&app, &caller, password, origin.ip.as_deref()).await?;
+    let enrolment = mfa::enrol(&app, &caller, password).await?;
     Ok(not_stored(json_response(StatusCode::OK, &enrolment)))
 }
 

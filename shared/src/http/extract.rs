@@ -382,19 +382,30 @@ impl FromRequestParts<App> for Caller {
     }
 }
 
-/// The client's user agent and address, for the session list.
+/// The client's user agent, address and request id, for the session list and audit events.
 impl FromRequestParts<App> for Origin {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, Self::Rejection> {
-        Ok(Origin {
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            ip: source_ip(parts),
-        })
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        Ok(origin(parts, app))
+    }
+}
+
+/// Where the request comes from; the address is the one rate limits count (`client_address`).
+pub fn origin(parts: &Parts, app: &App) -> Origin {
+    let address = client_address(parts, app.settings.forwarded_hops());
+    Origin {
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        ip: (address != UNKNOWN_ADDRESS).then_some(address),
+        request_id: match parts.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        },
     }
 }
 
@@ -438,6 +449,9 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// What `client_address` answers when the request names no address.
+const UNKNOWN_ADDRESS: &str = "unknown";
+
 /// The address rate limits count. With `forwarded_hops` (`TRUST_PROXY_HEADERS=true`), the
 /// `X-Forwarded-For` entry that many from the right: each proxy appends the address it received
 /// the request from, API Gateway last, so entry 1 is what API Gateway saw and entry 2 what the
@@ -457,7 +471,7 @@ pub fn client_address(parts: &Parts, forwarded_hops: Option<usize>) -> String {
     forwarded
         .map(|address| address.to_string())
         .or_else(|| source_ip(parts))
-        .unwrap_or_else(|| "unknown".into())
+        .unwrap_or_else(|| UNKNOWN_ADDRESS.into())
 }
 
 /// The address `hops` entries from the right of an `X-Forwarded-For` list (1 = the right-most),

@@ -55,7 +55,7 @@ pub fn orgs_router(app: App) -> Router {
 pub async fn handle(app: &App, req: lambda_http::Request) -> Response {
     let path = req.uri().path();
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
-    let router = if under("/api/v1/auth/users") {
+    let router = if under("/api/v1/auth/users") || under("/api/v1/audit") {
         users_router(app.clone())
     } else if under("/api/v1/orgs") {
         orgs_router(app.clone())

@@ -3,6 +3,7 @@
 //! (`extract`), handlers call the domain, and `AppError`'s `IntoResponse` below is the one place
 //! where errors become status codes and JSON. Nothing a client sends can turn into a 500.
 
+pub mod audit;
 pub mod auth;
 pub mod browser;
 pub mod cookies;
@@ -20,7 +21,7 @@ pub use route::Route;
 use crate::domain::store_error::{ErrorClass, StoreError};
 use crate::error::AppError;
 use crate::App;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -40,6 +41,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn router(app: App, routes: Vec<Route>) -> Router {
     let deadline = app.settings.request_deadline;
     let browsers = middleware::from_fn_with_state(app.clone(), browser::guard);
+    let origins = middleware::from_fn_with_state(app.clone(), with_origin);
     let mut inner = Router::new();
     for route in routes {
         let mut endpoint = route.endpoint;
@@ -57,6 +59,7 @@ pub fn router(app: App, routes: Vec<Route>) -> Router {
     Router::new()
         .fallback_service(inner)
         .layer(middleware::from_fn(edge))
+        .layer(origins)
         .layer(browsers)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |req, next| {
@@ -82,6 +85,13 @@ async fn within_deadline(budget: Duration, req: Request, next: Next) -> Response
             .into_response()
         }
     }
+}
+
+/// Audit events built while handling the request name its address, user agent and request id.
+async fn with_origin(State(app): State<App>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let origin = extract::origin(&parts, &app);
+    crate::audit::scope(origin, next.run(Request::from_parts(parts, body))).await
 }
 
 /// Runs one request through a function's router, for in-process callers (tests, the bench).

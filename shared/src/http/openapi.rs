@@ -166,6 +166,41 @@ fn schemas() -> Value {
         }),
         &["new_email", "password"],
     );
+    let nullable_string = json!({ "type": ["string", "null"] });
+    let nullable_integer = json!({ "type": ["integer", "null"] });
+    schemas["AuditEvent"] = object(
+        json!({
+            "id": { "type": "string" },
+            "event_type": { "type": "string" },
+            "timestamp": timestamp,
+            "actor_id": nullable_integer,
+            "actor_email": nullable_string,
+            "actor_type": nullable_string,
+            "target_type": nullable_string,
+            "target_id": { "type": ["integer", "string", "null"] },
+            "org_id": nullable_integer,
+            "ip_address": nullable_string,
+            "user_agent": nullable_string,
+            "request_id": nullable_string,
+            "detail": nullable_string,
+        }),
+        &[
+            "id",
+            "event_type",
+            "timestamp",
+            "actor_id",
+            "actor_email",
+            "actor_type",
+            "target_type",
+            "target_id",
+            "org_id",
+            "ip_address",
+            "user_agent",
+            "request_id",
+            "detail",
+        ],
+    );
+    schemas["AuditEventList"] = array_of("AuditEvent");
     schemas
 }
 

@@ -84,6 +84,15 @@ pub fn routes() -> Vec<Route> {
         .params(&[ORG])
         .ok(200, "Detail")
         .errors(&[400, 401, 403, 409, 413, 422, 429]),
+        Route::get(
+            "/api/v1/orgs/{org_id}/audit",
+            super::audit::of_org,
+            "The organization's audit events, newest first, filtered (org admins, owner)",
+        )
+        .auth()
+        .params(super::audit::ORG_PARAMS)
+        .ok(200, "AuditEventList")
+        .errors(&[400, 401, 403, 422]),
         Route::get("/api/v1/orgs/{org_id}/members", members, "Members (members)")
             .auth()
             .params(&[ORG])

@@ -32,6 +32,15 @@ pub fn routes() -> Vec<Route> {
         ])
         .ok(200, "UserList")
         .errors(&[400, 401, 403, 422]),
+        Route::get(
+            "/api/v1/audit",
+            super::audit::all,
+            "Audit events, newest first, filtered (admin)",
+        )
+        .auth()
+        .params(super::audit::ALL_PARAMS)
+        .ok(200, "AuditEventList")
+        .errors(&[400, 401, 403, 422]),
         Route::post("/api/v1/auth/users", create, "Create a user (admin)")
             .auth()
             .input(Input::Json("UserCreate"))

@@ -80,9 +80,11 @@ pub struct TokenPair {
     pub user: User,
 }
 
-/// Where a login comes from, for the session list.
-#[derive(Default, Clone)]
+/// Where a request comes from: for the session list and every audit event.
+#[derive(Debug, Default, Clone)]
 pub struct Origin {
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// API Gateway's id of the request (`requestContext.requestId`), as its access log shows it.
+    pub request_id: Option<String>,
 }

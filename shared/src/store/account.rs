@@ -6,6 +6,7 @@ use super::items::{mail_item, n, refresh_item, session_item, token_item};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::write::write;
 use super::{failed_conditions, transaction_error, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{AccountStore, EmailChangeOutcome, PasswordChange, PasswordChangeOutcome, StoreResult};
 use crate::model::{OneTimeToken, Purpose, QueuedMail};
 use async_trait::async_trait;
@@ -41,7 +42,7 @@ impl AccountStore for Store {
             self.put(refresh_item(change.refresh)?),
             self.put(mail_item(change.notice)?),
         ];
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, change.events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(PasswordChangeOutcome::Changed),
             Some(failed) if failed.first() == Some(&true) => Ok(PasswordChangeOutcome::PasswordMoved),
@@ -57,6 +58,7 @@ impl AccountStore for Store {
         token: &OneTimeToken,
         confirmation: &QueuedMail,
         notice: &QueuedMail,
+        events: &[AuditRecord],
     ) -> StoreResult<bool> {
         let point_user = self
             .update_of(keys::user(token.user_id))
@@ -73,7 +75,7 @@ impl AccountStore for Store {
             self.put(mail_item(confirmation)?),
             self.put(mail_item(notice)?),
         ];
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
@@ -83,14 +85,21 @@ impl AccountStore for Store {
 
     /// Four items like `issue_email_change`'s: both messages and two checks of keys that never
     /// exist.
-    async fn queue_mail_like_an_email_change(&self, first: &QueuedMail, second: &QueuedMail) -> StoreResult<()> {
+    async fn queue_mail_like_an_email_change(
+        &self,
+        first: &QueuedMail,
+        second: &QueuedMail,
+        events: &[AuditRecord],
+    ) -> StoreResult<()> {
         let writes = vec![
             self.put(mail_item(first)?),
             self.put(mail_item(second)?),
             self.absent(keys::user(0)),
             self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
         ];
-        self.transact(writes).await.map_err(|e| transaction_error(Err(e)))?;
+        self.transact_audited(writes, events)
+            .await
+            .map_err(|e| transaction_error(Err(e)))?;
         Ok(())
     }
 
@@ -103,6 +112,7 @@ impl AccountStore for Store {
         new_email: &str,
         now: &str,
         now_epoch: i64,
+        events: &[AuditRecord],
     ) -> StoreResult<EmailChangeOutcome> {
         let delete_token = self
             .delete_of(keys::one_time_token(&token.hash))
@@ -143,7 +153,7 @@ impl AccountStore for Store {
             write(release_old),
             self.put_new(guard),
         ];
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(EmailChangeOutcome::Changed),
             Some(failed) if failed.iter().take(3).any(|f| *f) => Ok(EmailChangeOutcome::InvalidToken),

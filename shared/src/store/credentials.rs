@@ -4,6 +4,7 @@
 use super::items::{from_item, mail_item, n, number, token_item};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, sdk_error, transaction_error, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{CredentialStore, FailureCount, Reservation, StoreResult};
 use crate::model::{OneTimeToken, Purpose, QueuedMail};
 use async_trait::async_trait;
@@ -22,7 +23,12 @@ pub(super) fn pointer_attribute(purpose: Purpose) -> &'static str {
 impl CredentialStore for Store {
     /// One transaction: the token, the user's pointer to it (voiding the previous one of that
     /// purpose), and the message.
-    async fn issue_token(&self, token: &OneTimeToken, message: &QueuedMail) -> StoreResult<bool> {
+    async fn issue_token(
+        &self,
+        token: &OneTimeToken,
+        message: &QueuedMail,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
         let point_user = self
             .update_of(keys::user(token.user_id))
             .update_expression("SET #pointer = :hash")
@@ -37,7 +43,7 @@ impl CredentialStore for Store {
             super::write::write(point_user),
             self.put(mail_item(message)?),
         ];
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
@@ -48,13 +54,15 @@ impl CredentialStore for Store {
     /// A transaction shaped like `issue_token`'s (three items: the message and two checks of keys
     /// that never exist), so a reset request for an unknown address costs about what one for a
     /// real account does.
-    async fn queue_mail_like_a_token(&self, message: &QueuedMail) -> StoreResult<()> {
+    async fn queue_mail_like_a_token(&self, message: &QueuedMail, events: &[AuditRecord]) -> StoreResult<()> {
         let writes = vec![
             self.put(mail_item(message)?),
             self.absent(keys::user(0)),
             self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
         ];
-        self.transact(writes).await.map_err(|e| transaction_error(Err(e)))?;
+        self.transact_audited(writes, events)
+            .await
+            .map_err(|e| transaction_error(Err(e)))?;
         Ok(())
     }
 
@@ -63,6 +71,7 @@ impl CredentialStore for Store {
         item.map(|item| from_item(item, "token")).transpose()
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn consume_password_reset(
         &self,
         token: &OneTimeToken,
@@ -72,6 +81,7 @@ impl CredentialStore for Store {
         now_epoch: i64,
         notice: &QueuedMail,
         lift_lockout: bool,
+        events: &[AuditRecord],
     ) -> StoreResult<bool> {
         let update = self
             .user_update_for(
@@ -87,17 +97,23 @@ impl CredentialStore for Store {
         if lift_lockout {
             writes.push(self.delete(keys::lockout(&token.email)));
         }
-        self.consume(token, now_epoch, update, writes).await
+        self.consume(token, now_epoch, update, writes, events).await
     }
 
-    async fn consume_email_verification(&self, token: &OneTimeToken, now: &str, now_epoch: i64) -> StoreResult<bool> {
+    async fn consume_email_verification(
+        &self,
+        token: &OneTimeToken,
+        now: &str,
+        now_epoch: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
         let update = self
             .user_update_for(token, "is_verified = :yes, updated_at = :now")
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":now", s(now))
             .build()
             .expect("update has its required fields");
-        self.consume(token, now_epoch, update, Vec::new()).await
+        self.consume(token, now_epoch, update, Vec::new(), events).await
     }
 
     /// One round trip (the lockout item and the email guard).
@@ -205,6 +221,7 @@ impl Store {
         now_epoch: i64,
         user_update: Update,
         extra: Vec<TransactWriteItem>,
+        events: &[AuditRecord],
     ) -> StoreResult<bool> {
         let delete_token = self
             .delete_of(keys::one_time_token(&token.hash))
@@ -216,7 +233,7 @@ impl Store {
             .expect("delete has its required fields");
         let mut writes = vec![super::write::write(delete_token), super::write::write(user_update)];
         writes.extend(extra);
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             // Used, expired, replaced, or lost to a parallel use.

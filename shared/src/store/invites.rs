@@ -4,6 +4,7 @@
 use super::items::{from_item, invite_item, mail_item, n, number};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, transaction_error, write::write, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{AcceptOutcome, AddMemberOutcome, InviteStore, StoreResult};
 use crate::model::{Invite, Membership, QueuedMail};
 use async_trait::async_trait;
@@ -12,7 +13,13 @@ use async_trait::async_trait;
 impl InviteStore for Store {
     /// One transaction: the guard (new, or expired), the invite and its token (new, if it has
     /// one), the mail, and a check that the org exists.
-    async fn create_pending_invite(&self, invite: &Invite, message: &QueuedMail, now_epoch: i64) -> StoreResult<bool> {
+    async fn create_pending_invite(
+        &self,
+        invite: &Invite,
+        message: &QueuedMail,
+        now_epoch: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
         let mut guard = keys::invite_email_guard(invite.organization_id, &invite.email);
         guard.insert("invite_id".into(), n(invite.id));
         guard.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
@@ -37,7 +44,7 @@ impl InviteStore for Store {
             token.insert(TTL_ATTRIBUTE.into(), n(invite.expires_epoch));
             writes.push(self.put_new(token));
         }
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(r) if r.first() == Some(&true) => Ok(false),
@@ -45,8 +52,14 @@ impl InviteStore for Store {
         }
     }
 
-    async fn create_accepted_invite(&self, invite: &Invite, membership: &Membership) -> StoreResult<AddMemberOutcome> {
-        self.add_member_with(membership, vec![self.put_invite(invite)?]).await
+    async fn create_accepted_invite(
+        &self,
+        invite: &Invite,
+        membership: &Membership,
+        events: &[AuditRecord],
+    ) -> StoreResult<AddMemberOutcome> {
+        self.add_member_with(membership, vec![self.put_invite(invite)?], events)
+            .await
     }
 
     async fn invite(&self, org_id: i64, invite_id: i64) -> StoreResult<Option<Invite>> {
@@ -72,6 +85,7 @@ impl InviteStore for Store {
         invite: &Invite,
         membership: &Membership,
         now_epoch: i64,
+        events: &[AuditRecord],
     ) -> StoreResult<AcceptOutcome> {
         let accept = self
             .update_of(keys::invite(invite.organization_id, invite.id))
@@ -93,7 +107,7 @@ impl InviteStore for Store {
         if let Some(hash) = &invite.token_hash {
             extra.push(self.delete(keys::invite_token(hash)));
         }
-        Ok(match self.add_member_with(membership, extra).await? {
+        Ok(match self.add_member_with(membership, extra, events).await? {
             AddMemberOutcome::Added => AcceptOutcome::Accepted,
             AddMemberOutcome::AlreadyMember => AcceptOutcome::AlreadyMember,
             // The invite was used, revoked or expired meanwhile, or its org or user is gone.
@@ -102,7 +116,7 @@ impl InviteStore for Store {
     }
 
     /// One transaction: the invite (if still pending), its token, and its guard.
-    async fn revoke_invite(&self, invite: &Invite, now_epoch: i64) -> StoreResult<bool> {
+    async fn revoke_invite(&self, invite: &Invite, now_epoch: i64, events: &[AuditRecord]) -> StoreResult<bool> {
         let delete_invite = self
             .delete_of(keys::invite(invite.organization_id, invite.id))
             .condition_expression("#status = :pending")
@@ -118,7 +132,7 @@ impl InviteStore for Store {
         if invite.expires_epoch > now_epoch {
             writes.push(self.delete(keys::invite_email_guard(invite.organization_id, &invite.email)));
         }
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),

@@ -260,6 +260,95 @@ pub(crate) fn org_part(item: &Item) -> OrgPart {
     }
 }
 
+// Audit events ------------------------------------------------------------------------------
+
+/// An audit event is stored in up to two items, each listing it in partitions read newest
+/// first by its sort key `<timestamp>#<event id>` (the event's *position*):
+/// - the event: `AUDIT#<shard>` / position, every event (the global log), split over
+///   `AUDIT_SHARDS` partitions by event id so that no one partition takes every write; in
+///   `gsi1` as `AUDIT_ACTOR#<user id>` / position when a user did it;
+/// - its copy in its org's log, `AUDIT_ORG#<org id>` / position, or else in a user's security
+///   log, `AUDIT_USER#<user id>` / position (an event names at most one of them).
+pub const AUDIT_SHARDS: u32 = 2;
+
+/// Where one event sorts in each of its partitions.
+pub(crate) fn audit_position(timestamp: &str, id: &str) -> String {
+    format!("{timestamp}#{id}")
+}
+
+/// The global log's shard of an event, from its id (hex: random, so writes spread evenly).
+pub(crate) fn audit_shard(position: &str) -> u32 {
+    let id = position.rsplit('#').next().unwrap_or_default();
+    id.bytes().last().map_or(0, |b| u32::from(b) % AUDIT_SHARDS)
+}
+
+pub(crate) fn audit_log(shard: u32) -> String {
+    format!("AUDIT#{shard}")
+}
+
+pub(crate) fn audit_by_actor(user_id: i64) -> String {
+    format!("AUDIT_ACTOR#{user_id}")
+}
+
+pub(crate) fn audit_of_org(org_id: i64) -> String {
+    format!("AUDIT_ORG#{org_id}")
+}
+
+pub(crate) fn audit_security_log(user_id: i64) -> String {
+    format!("AUDIT_USER#{user_id}")
+}
+
+/// An event's key in the global log.
+pub(crate) fn audit_event(position: &str) -> Item {
+    key(audit_log(audit_shard(position)), position)
+}
+
+/// The key of an event's copy in an org's log or a security log (`partition`).
+pub(crate) fn audit_copy(partition: String, position: &str) -> Item {
+    key(partition, position)
+}
+
+/// Sets an event's place in `gsi1` (by actor).
+pub(crate) fn index_audit_actor(item: &mut Item, actor_id: i64, position: &str) {
+    index(item, audit_by_actor(actor_id), position.into());
+}
+
+/// Which list of events a query reads: a partition of the table, or of `gsi1`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuditLane {
+    pub in_index: bool,
+    pub partition: String,
+}
+
+impl AuditLane {
+    pub fn index_name(&self) -> Option<&'static str> {
+        self.in_index.then_some(INDEX)
+    }
+
+    pub fn key_names(&self) -> (&'static str, &'static str) {
+        if self.in_index {
+            (INDEX_PARTITION_KEY, INDEX_SORT_KEY)
+        } else {
+            (PARTITION_KEY, SORT_KEY)
+        }
+    }
+
+    /// Where a query of this lane resumes after `position` (`ExclusiveStartKey`): in the
+    /// table, the lane's partition at that position; in the index, the event's own key too.
+    pub fn start_after(&self, position: &str) -> Item {
+        let mut start = audit_event(position);
+        let (pk, sk) = self.key_names();
+        start.insert(pk.into(), s(self.partition.clone()));
+        start.insert(sk.into(), s(position));
+        start
+    }
+
+    /// The position of an item (or a `LastEvaluatedKey`) of this lane.
+    pub fn position_of<'a>(&self, item: &'a Item) -> Option<&'a str> {
+        item.get(self.key_names().1)?.as_s().ok().map(String::as_str)
+    }
+}
+
 // Reading keys back -------------------------------------------------------------------------
 
 fn partition_key(item: &Item) -> Option<&str> {
@@ -300,6 +389,7 @@ pub enum ItemKind {
     InviteEmailGuard,
     InviteToken,
     SlugGuard,
+    AuditEvent,
     Unknown,
 }
 
@@ -329,6 +419,7 @@ pub fn kind_of(item: &Item) -> ItemKind {
         ("ORG", sk) if sk.starts_with("INVITE_EMAIL#") => ItemKind::InviteEmailGuard,
         ("INVITE_TOKEN", _) => ItemKind::InviteToken,
         ("SLUG", _) => ItemKind::SlugGuard,
+        ("AUDIT" | "AUDIT_ORG" | "AUDIT_USER", _) => ItemKind::AuditEvent,
         _ => ItemKind::Unknown,
     }
 }
@@ -379,6 +470,12 @@ mod tests {
             (invite_email_guard(1, "a@b.c"), ItemKind::InviteEmailGuard),
             (invite_token("h"), ItemKind::InviteToken),
             (slug_guard("acme"), ItemKind::SlugGuard),
+            (
+                audit_event(&audit_position("2026-01-01T00:00:00.000000Z", "ab")),
+                ItemKind::AuditEvent,
+            ),
+            (audit_copy(audit_of_org(1), "p"), ItemKind::AuditEvent),
+            (audit_copy(audit_security_log(1), "p"), ItemKind::AuditEvent),
         ];
         for (item, kind) in cases {
             assert_eq!(kind_of(&item), kind, "{item:?}");

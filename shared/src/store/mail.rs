@@ -3,7 +3,8 @@
 
 use super::items::{from_item, n};
 use super::keys::{self, s, PARTITION_KEY};
-use super::{sdk_error, Store};
+use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{MailStore, StoreResult};
 use crate::model::QueuedMail;
 use async_trait::async_trait;
@@ -46,13 +47,17 @@ impl MailStore for Store {
         Ok(())
     }
 
-    async fn mail_failed(&self, id: &str, attempts: i64, error: &str, final_: bool) -> StoreResult<()> {
+    async fn mail_failed(
+        &self,
+        id: &str,
+        attempts: i64,
+        error: &str,
+        final_: bool,
+        events: &[AuditRecord],
+    ) -> StoreResult<()> {
         let remove = if final_ { " REMOVE sealed" } else { "" };
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::mail(id)))
+        let update = self
+            .update_of(keys::mail(id))
             .update_expression(format!(
                 "SET #status = :failed, last_error = :err ADD attempts :n{remove}"
             ))
@@ -63,18 +68,14 @@ impl MailStore for Store {
             .expression_attribute_values(":sent", s("sent"))
             .expression_attribute_values(":err", s(error))
             .expression_attribute_values(":n", n(attempts))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
+            .build()
+            .expect("update has its fields");
+        let result = self.transact_audited(vec![write(update)], events).await;
+        match failed_conditions(&result) {
             // Sent meanwhile, or gone: nothing to record.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
+            Some(_) => Ok(()),
+            None if result.is_ok() => Ok(()),
+            None => Err(transaction_error(result)),
         }
     }
 

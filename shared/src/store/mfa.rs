@@ -7,6 +7,7 @@ use super::items::{
 };
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, transaction_error, write::write, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{ChallengeOutcome, MfaStore, StoreResult};
 use crate::model::{MfaChallenge, MfaProof, QueuedMail, TotpFactor};
 use async_trait::async_trait;
@@ -27,7 +28,7 @@ impl MfaStore for Store {
         item.map(factor_from_item).transpose()
     }
 
-    async fn put_pending_factor(&self, factor: &TotpFactor) -> StoreResult<bool> {
+    async fn put_pending_factor(&self, factor: &TotpFactor, events: &[AuditRecord]) -> StoreResult<bool> {
         let put = self
             .put_of(factor_item(factor)?)
             .condition_expression("attribute_not_exists(#pk) OR confirmed = :no")
@@ -35,7 +36,7 @@ impl MfaStore for Store {
             .expression_attribute_values(":no", no())
             .build()
             .expect("put has table and item");
-        let result = self.transact(vec![write(put)]).await;
+        let result = self.transact_audited(vec![write(put)], events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
@@ -43,7 +44,12 @@ impl MfaStore for Store {
         }
     }
 
-    async fn confirm_factor(&self, factor: &TotpFactor, notice: &QueuedMail) -> StoreResult<bool> {
+    async fn confirm_factor(
+        &self,
+        factor: &TotpFactor,
+        notice: &QueuedMail,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
         let confirm = self
             .update_of(keys::totp_factor(factor.user_id))
             .update_expression("SET confirmed = :yes, last_step = :step, #codes = :codes, confirmed_at = :at")
@@ -66,7 +72,10 @@ impl MfaStore for Store {
             .build()
             .expect("update has its fields");
         let result = self
-            .transact(vec![write(confirm), write(enable), self.put(mail_item(notice)?)])
+            .transact_audited(
+                vec![write(confirm), write(enable), self.put(mail_item(notice)?)],
+                events,
+            )
             .await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
@@ -80,6 +89,7 @@ impl MfaStore for Store {
         challenge: &MfaChallenge,
         proof: &MfaProof,
         now_epoch: i64,
+        events: &[AuditRecord],
     ) -> StoreResult<ChallengeOutcome> {
         let consume = self
             .delete_of(keys::mfa_challenge(&challenge.hash))
@@ -105,7 +115,7 @@ impl MfaStore for Store {
                 .expression_attribute_values(":hash", s(hash)),
         };
         let factor = factor.build().expect("update has its fields");
-        let result = self.transact(vec![write(consume), write(factor)]).await;
+        let result = self.transact_audited(vec![write(consume), write(factor)], events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(ChallengeOutcome::Passed),
             Some(failed) if failed.first() == Some(&true) => Ok(ChallengeOutcome::ChallengeGone),
@@ -124,7 +134,12 @@ impl MfaStore for Store {
         item.map(|item| from_item(item, "challenge")).transpose()
     }
 
-    async fn replace_recovery_codes(&self, user_id: i64, hashes: &[String]) -> StoreResult<bool> {
+    async fn replace_recovery_codes(
+        &self,
+        user_id: i64,
+        hashes: &[String],
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
         let replace = self
             .update_of(keys::totp_factor(user_id))
             .update_expression("SET #codes = :codes")
@@ -134,7 +149,7 @@ impl MfaStore for Store {
             .expression_attribute_values(":yes", yes())
             .build()
             .expect("update has its fields");
-        let result = self.transact(vec![write(replace)]).await;
+        let result = self.transact_audited(vec![write(replace)], events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
@@ -147,6 +162,7 @@ impl MfaStore for Store {
         user_id: i64,
         notice: Option<&QueuedMail>,
         end_tokens_at_ms: Option<i64>,
+        events: &[AuditRecord],
     ) -> StoreResult<bool> {
         let mut disable = self
             .update_of(keys::user(user_id))
@@ -165,7 +181,7 @@ impl MfaStore for Store {
         if let Some(notice) = notice {
             writes.push(self.put(mail_item(notice)?));
         }
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),

@@ -2,6 +2,7 @@
 //! transactions. `Store` implements the domain's ports (`crate::domain::ports`).
 
 mod account;
+mod audit;
 mod capacity;
 mod credentials;
 mod invariants;
@@ -105,6 +106,8 @@ pub struct Store {
     capacity: capacity::CapacityMeter,
     /// Set once the first-admin marker is known to exist, to spare later registrations a write.
     first_admin_claimed: Arc<AtomicBool>,
+    /// How long audit events are kept (`AUDIT_RETENTION_DAYS`): their TTL.
+    audit_retention_days: i64,
 }
 
 impl Store {
@@ -117,7 +120,14 @@ impl Store {
             calls,
             capacity: capacity::CapacityMeter::default(),
             first_admin_claimed: Arc::new(AtomicBool::new(false)),
+            audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
         }
+    }
+
+    /// The same store keeping audit events `days` days.
+    pub fn with_audit_retention(mut self, days: i64) -> Self {
+        self.audit_retention_days = days;
+        self
     }
 
     /// How many DynamoDB operations this store (and its clones) has run.

@@ -3,12 +3,13 @@
 
 use super::items::{from_item, invite_item, member_item, n, org_item};
 use super::keys::{self, s, Item, OrgPart, PARTITION_KEY};
-use super::{failed_conditions, sdk_error, transaction_error, Store};
-use crate::domain::ports::{AddMemberOutcome, MemberChange, OrgPartition, OrgStore, StoreError, StoreResult};
+use super::write::write;
+use super::{failed_conditions, transaction_error, Store};
+use crate::audit::AuditRecord;
+use crate::domain::ports::{AddMemberOutcome, MemberChange, OrgPartition, OrgStore, StoreResult};
 use crate::model::{Invite, Membership, Org, OrgRole};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
-use std::collections::HashMap;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 
 /// DynamoDB's limit on the items of one transaction.
 const MAX_TRANSACTION_ITEMS: usize = 100;
@@ -16,16 +17,15 @@ const MAX_TRANSACTION_ITEMS: usize = 100;
 #[async_trait]
 impl OrgStore for Store {
     /// The slug guard, the org and the owner's membership, each new, in one transaction.
-    async fn create_org(&self, org: &Org, owner: &Membership) -> StoreResult<bool> {
+    async fn create_org(&self, org: &Org, owner: &Membership, events: &[AuditRecord]) -> StoreResult<bool> {
         let mut guard = keys::slug_guard(&org.slug);
         guard.insert("org_id".into(), n(org.id));
-        let result = self
-            .transact(vec![
-                self.put_new(guard),
-                self.put_new(org_item(org)?),
-                self.put_new(member_item(owner)?),
-            ])
-            .await;
+        let writes = vec![
+            self.put_new(guard),
+            self.put_new(org_item(org)?),
+            self.put_new(member_item(owner)?),
+        ];
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(reasons) if reasons.first() == Some(&true) => Ok(false),
@@ -59,8 +59,9 @@ impl OrgStore for Store {
     /// membership but the owner's; last, in one transaction, the org, its slug and the owner's
     /// membership (with whatever else fits). A failure at any point leaves a valid org (its slug
     /// and its one owner are still there, with fewer members or invites), and deleting it again
-    /// finishes the job: the retry reads what is left and starts over from there.
-    async fn delete_org(&self, org_id: i64) -> StoreResult<bool> {
+    /// finishes the job: the retry reads what is left and starts over from there. The events go
+    /// with the last transaction.
+    async fn delete_org(&self, org_id: i64, events: &[AuditRecord]) -> StoreResult<bool> {
         let (partition, item_keys) = self.org_items(org_id).await?;
         let Some(org) = &partition.org else {
             return Ok(false);
@@ -89,7 +90,7 @@ impl OrgStore for Store {
             )
             .map(|key| self.delete(key))
             .collect();
-        let room = MAX_TRANSACTION_ITEMS.saturating_sub(last.len());
+        let room = MAX_TRANSACTION_ITEMS.saturating_sub(last.len() + events.len() * Store::MAX_AUDIT_ITEMS);
         let fits = children.split_off(children.len().saturating_sub(room));
         last.extend(fits);
         for chunk in children.chunks(MAX_TRANSACTION_ITEMS) {
@@ -98,7 +99,7 @@ impl OrgStore for Store {
                 return Err(transaction_error(result));
             }
         }
-        let result = self.transact(last).await;
+        let result = self.transact_audited(last, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(reasons) if reasons.first() == Some(&true) => Ok(false),
@@ -135,17 +136,14 @@ impl OrgStore for Store {
         description: Option<&str>,
         require_mfa: Option<bool>,
         now: &str,
+        events: &[AuditRecord],
     ) -> StoreResult<Option<Org>> {
         let mut set = vec!["updated_at = :now"];
         let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::org(org_id)))
+            .update_of(keys::org(org_id))
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":now", s(now))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+            .expression_attribute_values(":now", s(now));
         if let Some(name) = name {
             set.push("#name = :name");
             request = request
@@ -160,70 +158,74 @@ impl OrgStore for Store {
             set.push("require_mfa = :require_mfa");
             request = request.expression_attribute_values(":require_mfa", AttributeValue::Bool(require_mfa));
         }
-        match request
+        let update = request
             .update_expression(format!("SET {}", set.join(", ")))
-            .send()
-            .await
-        {
-            Ok(out) => out.attributes.map(|i| from_item(i, "org")).transpose(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
+            .build()
+            .expect("update has its fields");
+        let result = self.transact_audited(vec![write(update)], events).await;
+        match failed_conditions(&result) {
+            // A transaction returns no item: the org as it is now is read after it.
+            None if result.is_ok() => {
+                let item = self.get_item(keys::org(org_id)).await?;
+                item.map(|i| from_item(i, "org")).transpose()
             }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
+            Some(_) => Ok(None),
+            None => Err(transaction_error(result)),
         }
     }
 
-    async fn add_member(&self, membership: &Membership) -> StoreResult<AddMemberOutcome> {
-        self.add_member_with(membership, Vec::new()).await
+    async fn add_member(&self, membership: &Membership, events: &[AuditRecord]) -> StoreResult<AddMemberOutcome> {
+        self.add_member_with(membership, Vec::new(), events).await
     }
 
-    async fn set_member_role(&self, org_id: i64, user_id: i64, role: OrgRole) -> StoreResult<MemberChange> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::member(org_id, user_id)))
+    async fn set_member_role(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: OrgRole,
+        events: &[AuditRecord],
+    ) -> StoreResult<MemberChange> {
+        let update = self
+            .update_of(keys::member(org_id, user_id))
             .update_expression("SET #role = :role")
             .condition_expression("attribute_exists(#pk) AND #role <> :owner")
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_names("#role", "role")
             .expression_attribute_values(":role", s(role.as_str()))
             .expression_attribute_values(":owner", s(OrgRole::Owner.as_str()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(MemberChange::Done(
-                out.attributes.map(|i| from_item(i, "membership")).transpose()?,
-            )),
-            Err(e) => member_change_failure(e, "UpdateItem"),
+            .build()
+            .expect("update has its fields");
+        let result = self.transact_audited(vec![write(update)], events).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => {
+                let item = self.get_item(keys::member(org_id, user_id)).await?;
+                Ok(MemberChange::Done(
+                    item.map(|i| from_item(i, "membership")).transpose()?,
+                ))
+            }
+            Some(_) => self.member_change_refused(org_id, user_id).await,
+            None => Err(transaction_error(result)),
         }
     }
 
-    async fn remove_member(&self, org_id: i64, user_id: i64) -> StoreResult<MemberChange> {
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::member(org_id, user_id)))
+    async fn remove_member(&self, org_id: i64, user_id: i64, events: &[AuditRecord]) -> StoreResult<MemberChange> {
+        let delete = self
+            .delete_of(keys::member(org_id, user_id))
             .condition_expression("attribute_exists(#pk) AND #role <> :owner")
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_names("#role", "role")
             .expression_attribute_values(":owner", s(OrgRole::Owner.as_str()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(MemberChange::Done(None)),
-            Err(e) => member_change_failure(e, "DeleteItem"),
+            .build()
+            .expect("delete has its fields");
+        let result = self.transact_audited(vec![write(delete)], events).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(MemberChange::Done(None)),
+            Some(_) => self.member_change_refused(org_id, user_id).await,
+            None => Err(transaction_error(result)),
         }
     }
 
-    async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64) -> StoreResult<bool> {
+    async fn transfer_ownership(&self, org_id: i64, from: i64, to: i64, events: &[AuditRecord]) -> StoreResult<bool> {
         let set_role = |user_id: i64, role: OrgRole, condition: &str| {
             self.update_of(keys::member(org_id, user_id))
                 .update_expression("SET #role = :role")
@@ -235,20 +237,19 @@ impl OrgStore for Store {
                 .build()
                 .expect("update has its fields")
         };
-        let result = self
-            .transact(vec![
-                super::write::write(set_role(
-                    from,
-                    OrgRole::Admin,
-                    "attribute_exists(#pk) AND #role = :owner",
-                )),
-                super::write::write(set_role(
-                    to,
-                    OrgRole::Owner,
-                    "attribute_exists(#pk) AND #role <> :owner",
-                )),
-            ])
-            .await;
+        let writes = vec![
+            write(set_role(
+                from,
+                OrgRole::Admin,
+                "attribute_exists(#pk) AND #role = :owner",
+            )),
+            write(set_role(
+                to,
+                OrgRole::Owner,
+                "attribute_exists(#pk) AND #role <> :owner",
+            )),
+        ];
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
@@ -280,6 +281,7 @@ impl Store {
         &self,
         m: &Membership,
         extra: Vec<TransactWriteItem>,
+        events: &[AuditRecord],
     ) -> StoreResult<AddMemberOutcome> {
         let mut writes = vec![
             self.exists(keys::user(m.user_id)),
@@ -287,7 +289,7 @@ impl Store {
             self.exists(keys::org(m.organization_id)),
         ];
         writes.extend(extra);
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         Ok(match failed_conditions(&result) {
             None if result.is_ok() => AddMemberOutcome::Added,
             Some(r) if r.first() == Some(&true) => AddMemberOutcome::UnknownUser,
@@ -298,47 +300,16 @@ impl Store {
         })
     }
 
+    /// Why a change to a membership was refused: the member is the owner, or there is none.
+    async fn member_change_refused(&self, org_id: i64, user_id: i64) -> StoreResult<MemberChange> {
+        Ok(match self.get_item(keys::member(org_id, user_id)).await? {
+            Some(_) => MemberChange::IsOwner,
+            None => MemberChange::NotFound,
+        })
+    }
+
     /// A write of an accepted invite (kept as a record), for `add_member_with`.
     pub(crate) fn put_invite(&self, invite: &Invite) -> StoreResult<TransactWriteItem> {
         Ok(self.put(invite_item(invite)?))
-    }
-}
-
-/// A failed membership condition: the item was missing, or it was the owner's.
-fn member_change_failure<E>(
-    e: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-    operation: &'static str,
-) -> Result<MemberChange, StoreError>
-where
-    E: std::error::Error + aws_sdk_dynamodb::error::ProvideErrorMetadata + ConditionFailure + 'static,
-{
-    match e.as_service_error().and_then(ConditionFailure::old_item) {
-        Some(Some(_)) => Ok(MemberChange::IsOwner),
-        Some(None) => Ok(MemberChange::NotFound),
-        None => Err(sdk_error(operation, e)),
-    }
-}
-
-/// Service errors that can carry the item a failed condition saw.
-trait ConditionFailure {
-    /// `Some(old item or None)` for a failed condition; `None` for any other error.
-    fn old_item(&self) -> Option<Option<&HashMap<String, AttributeValue>>>;
-}
-
-impl ConditionFailure for aws_sdk_dynamodb::operation::update_item::UpdateItemError {
-    fn old_item(&self) -> Option<Option<&HashMap<String, AttributeValue>>> {
-        match self {
-            Self::ConditionalCheckFailedException(e) => Some(e.item()),
-            _ => None,
-        }
-    }
-}
-
-impl ConditionFailure for aws_sdk_dynamodb::operation::delete_item::DeleteItemError {
-    fn old_item(&self) -> Option<Option<&HashMap<String, AttributeValue>>> {
-        match self {
-            Self::ConditionalCheckFailedException(e) => Some(e.item()),
-            _ => None,
-        }
     }
 }

@@ -3,7 +3,8 @@
 
 use super::items::{self, from_item, n, refresh_item, session_from_item, session_item, user_from_item};
 use super::keys::{self, s, Item, PARTITION_KEY, TTL_ATTRIBUTE};
-use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
+use super::{failed_conditions, transaction_error, write::write, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{Rehash, SessionStore, StoreResult};
 use crate::model::{RefreshRecord, Session, User};
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ impl SessionStore for Store {
         first: &RefreshRecord,
         last_login: Option<&str>,
         rehash: Option<Rehash<'_>>,
+        events: &[AuditRecord],
     ) -> StoreResult<()> {
         let writes = |rehash: Option<Rehash<'_>>| -> StoreResult<Vec<_>> {
             let mut writes = vec![self.put(session_item(session)?), self.put(refresh_item(first)?)];
@@ -38,10 +40,10 @@ impl SessionStore for Store {
             }
             Ok(writes)
         };
-        let mut result = self.transact(writes(rehash)?).await;
+        let mut result = self.transact_audited(writes(rehash)?, events).await;
         if rehash.is_some() && failed_conditions(&result).is_some() {
             // The password changed since it was checked: the new one stays, the login goes on.
-            result = self.transact(writes(None)?).await;
+            result = self.transact_audited(writes(None)?, events).await;
         }
         result.map_err(|e| transaction_error(Err(e)))?;
         Ok(())
@@ -86,7 +88,13 @@ impl SessionStore for Store {
         Ok((user, revoked, session))
     }
 
-    async fn rotate_session(&self, next: &Session, from: i64, token: &RefreshRecord) -> StoreResult<bool> {
+    async fn rotate_session(
+        &self,
+        next: &Session,
+        from: i64,
+        token: &RefreshRecord,
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
         let update = self
             .put_of(session_item(next)?)
             .condition_expression("generation = :from AND revoked = :no")
@@ -95,7 +103,7 @@ impl SessionStore for Store {
             .build()
             .expect("put has table and item");
         let writes = vec![write(update), self.put(refresh_item(token)?)];
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
             Some(_) => Ok(false),
@@ -103,31 +111,32 @@ impl SessionStore for Store {
         }
     }
 
-    async fn revoke_session(&self, user_id: i64, session_id: &str) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::session(user_id, session_id)))
+    async fn revoke_session(&self, user_id: i64, session_id: &str, events: &[AuditRecord]) -> StoreResult<()> {
+        let revoke = self
+            .update_of(keys::session(user_id, session_id))
             .update_expression("SET revoked = :yes")
             .condition_expression("attribute_exists(#pk)")
             .expression_attribute_names("#pk", PARTITION_KEY)
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
+            .build()
+            .expect("update has its fields");
+        let result = self.transact_audited(vec![write(revoke)], events).await;
+        match failed_conditions(&result) {
+            // Gone already: nothing changed, nothing to record.
+            Some(_) => Ok(()),
+            None if result.is_ok() => Ok(()),
+            None => Err(transaction_error(result)),
         }
     }
 
-    async fn end_session(&self, user_id: i64, session_id: &str, jti: &str, token_expires_at: i64) -> StoreResult<()> {
+    async fn end_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        jti: &str,
+        token_expires_at: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<()> {
         let mut revoked = keys::revoked_token(jti);
         revoked.insert(TTL_ATTRIBUTE.into(), n(token_expires_at));
         let revoke_session = self
@@ -139,13 +148,13 @@ impl SessionStore for Store {
             .build()
             .expect("update has its fields");
         let result = self
-            .transact(vec![write(revoke_session), self.put(revoked.clone())])
+            .transact_audited(vec![write(revoke_session), self.put(revoked.clone())], events)
             .await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(()),
             // No session (any more): the token alone.
             Some(_) => {
-                let result = self.transact(vec![self.put(revoked)]).await;
+                let result = self.transact_audited(vec![self.put(revoked)], events).await;
                 result.map(|_| ()).map_err(|e| transaction_error(Err(e)))
             }
             None => Err(transaction_error(result)),

@@ -2,7 +2,8 @@
 
 use super::items::{mail_item, n, number, token_item, user_from_item, user_item};
 use super::keys::{self, s, PARTITION_KEY};
-use super::{failed_conditions, sdk_error, transaction_error, Store};
+use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
+use crate::audit::AuditRecord;
 use crate::domain::ports::{CreateUserOutcome, StoreResult, UserCursor, UserStore};
 use crate::model::{OneTimeToken, QueuedMail, Role, User};
 use async_trait::async_trait;
@@ -22,6 +23,7 @@ impl UserStore for Store {
         user: &User,
         claim_first_admin: bool,
         verification: Option<(&OneTimeToken, &QueuedMail)>,
+        events: &[AuditRecord],
     ) -> StoreResult<CreateUserOutcome> {
         let mut guard = keys::email_guard(&user.email);
         guard.insert("user_id".into(), n(user.id));
@@ -35,7 +37,7 @@ impl UserStore for Store {
             writes.push(self.put(token_item(token)?));
             writes.push(self.put(mail_item(message)?));
         }
-        let result = self.transact(writes).await;
+        let result = self.transact_audited(writes, events).await;
         if result.is_ok() {
             if claim_first_admin {
                 self.remember_first_admin_claimed();
@@ -127,17 +129,31 @@ impl UserStore for Store {
         Ok((users, next))
     }
 
-    async fn set_full_name(&self, id: i64, full_name: &str, now: &str) -> StoreResult<Option<User>> {
+    async fn set_full_name(
+        &self,
+        id: i64,
+        full_name: &str,
+        now: &str,
+        events: &[AuditRecord],
+    ) -> StoreResult<Option<User>> {
         self.update_user(
             id,
             "full_name = :name, updated_at = :now",
             vec![(":name", s(full_name)), (":now", s(now))],
             None,
+            events,
         )
         .await
     }
 
-    async fn set_active(&self, id: i64, active: bool, now: &str, now_ms: i64) -> StoreResult<Option<User>> {
+    async fn set_active(
+        &self,
+        id: i64,
+        active: bool,
+        now: &str,
+        now_ms: i64,
+        events: &[AuditRecord],
+    ) -> StoreResult<Option<User>> {
         let mut values = vec![(":active", AttributeValue::Bool(active)), (":now", s(now))];
         let set = if active {
             "is_active = :active, updated_at = :now"
@@ -145,24 +161,33 @@ impl UserStore for Store {
             values.push((":after", n(now_ms + 1)));
             "is_active = :active, updated_at = :now, tokens_valid_after_ms = :after"
         };
-        self.update_user(id, set, values, None).await
+        self.update_user(id, set, values, None, events).await
     }
 
-    async fn set_role(&self, id: i64, role: Role, now: &str) -> StoreResult<Option<User>> {
+    async fn set_role(&self, id: i64, role: Role, now: &str, events: &[AuditRecord]) -> StoreResult<Option<User>> {
         // `role` is a DynamoDB reserved word.
         let values = vec![(":role", s(role.as_str())), (":now", s(now))];
-        self.update_user(id, "#role = :role, updated_at = :now", values, Some(("#role", "role")))
-            .await
+        self.update_user(
+            id,
+            "#role = :role, updated_at = :now",
+            values,
+            Some(("#role", "role")),
+            events,
+        )
+        .await
     }
 
     /// The user (which must exist), its email guard and its second factor, together.
-    async fn delete_user(&self, user: &User) -> StoreResult<bool> {
+    async fn delete_user(&self, user: &User, events: &[AuditRecord]) -> StoreResult<bool> {
         let result = self
-            .transact(vec![
-                self.delete_existing(keys::user(user.id)),
-                self.delete(keys::email_guard(&user.email)),
-                self.delete(keys::totp_factor(user.id)),
-            ])
+            .transact_audited(
+                vec![
+                    self.delete_existing(keys::user(user.id)),
+                    self.delete(keys::email_guard(&user.email)),
+                    self.delete(keys::totp_factor(user.id)),
+                ],
+                events,
+            )
             .await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(true),
@@ -173,39 +198,34 @@ impl UserStore for Store {
 }
 
 impl Store {
-    /// Applies `SET …` to an existing user and returns the user as it is now; `None` if there is
-    /// no such user.
+    /// Applies `SET …` to an existing user, with the events that record it, and returns the
+    /// user as it is now (read after the transaction, which returns no item); `None` if there
+    /// is no such user.
     async fn update_user(
         &self,
         id: i64,
         set: &str,
         values: Vec<(&str, AttributeValue)>,
         name: Option<(&str, &str)>,
+        events: &[AuditRecord],
     ) -> StoreResult<Option<User>> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(keys::user(id)))
+        let mut update = self
+            .update_of(keys::user(id))
             .update_expression(format!("SET {set}"))
             .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+            .expression_attribute_names("#pk", PARTITION_KEY);
         if let Some((placeholder, attribute)) = name {
-            request = request.expression_attribute_names(placeholder, attribute);
+            update = update.expression_attribute_names(placeholder, attribute);
         }
         for (name, value) in values {
-            request = request.expression_attribute_values(name, value);
+            update = update.expression_attribute_values(name, value);
         }
-        match request.send().await {
-            Ok(out) => out.attributes.map(user_from_item).transpose(),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(sdk_error("UpdateItem", e)),
+        let update = write(update.build().expect("update has its fields"));
+        let result = self.transact_audited(vec![update], events).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => self.user(id).await,
+            Some(_) => Ok(None),
+            None => Err(transaction_error(result)),
         }
     }
 }

@@ -662,6 +662,8 @@ async fn every_mutating_route_emits_its_audit_event() {
         .map(|route| format!("{} {}", route.method, route.path))
         .collect();
     assert_eq!(w.covered, mutating, "every mutating route, and only those, is walked");
+    // And each of those events (every one logged) was stored and reads back the same.
+    crate::audit_trail::every_logged_event_reads_back(&t, &admin, &w.audit.events()).await;
     let raw = w.audit.raw();
     assert!(
         !raw.contains(PASSWORD) && !raw.contains("$argon2"),

@@ -317,7 +317,7 @@ async fn parallel_reset_requests_leave_exactly_one_mail_per_committed_token() {
         .map(|_| {
             let app = t.app.clone();
             let email = email.clone();
-            tokio::spawn(async move { shared::domain::recovery::request_password_reset(&app, &email, None).await })
+            tokio::spawn(async move { shared::domain::recovery::request_password_reset(&app, &email).await })
         })
         .collect();
     let mut answered = 0;

@@ -4,6 +4,7 @@
 
 mod account_protection;
 mod audit_routes;
+mod audit_trail;
 mod auth_api;
 mod capacity;
 mod deployment;

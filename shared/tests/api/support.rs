@@ -469,7 +469,7 @@ impl TestApp {
             mfa_enabled: false,
         };
         assert!(matches!(
-            self.app.store.create_user(&user, false, None).await.unwrap(),
+            self.app.store.create_user(&user, false, None, &[]).await.unwrap(),
             shared::domain::ports::CreateUserOutcome::Created
         ));
         let origin = shared::model::Origin::default();

@@ -160,14 +160,16 @@ pub async fn deliver(app: &App, transport: &impl Transport, id: &str) -> Result<
 /// Records a failure; for good (`final_`) the sealed content goes, as after a delivery.
 async fn failed(app: &App, mail: &QueuedMail, attempts: i64, reason: &str, final_: bool) -> Result<(), AppError> {
     let reason: String = reason.chars().take(500).collect();
-    app.store.mail_failed(&mail.id, attempts, &reason, final_).await?;
     let total = mail.attempts + attempts;
-    tracing::warn!(mail_id = %mail.id, kind = %mail.kind, to = %mail.to, attempts = total, retried = !final_, error = %reason, "mail delivery failed");
-    AuditEvent::new("mail.delivery_failed")
+    let event = AuditEvent::new("mail.delivery_failed")
         .actor_email(&mail.to)
         .target("mail", mail.id.clone())
         .detail(format!("{} after {total} attempts: {reason}", mail.kind))
-        .emit(app.clock.now());
+        .at(app.clock.now());
+    app.store
+        .mail_failed(&mail.id, attempts, &reason, final_, &[event])
+        .await?;
+    tracing::warn!(mail_id = %mail.id, kind = %mail.kind, to = %mail.to, attempts = total, retried = !final_, error = %reason, "mail delivery failed");
     Ok(())
 }
 
