@@ -14,10 +14,7 @@ use crate::App;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
-use serde_json::{json, Value};
-
-const DEFAULT_PAGE: i64 = 100;
-const MAX_PAGE: i64 = 1000;
+use serde_json::Value;
 
 const LIMIT: Param = ("limit", "query", "integer", false);
 const CURSOR: Param = ("cursor", "query", "string", false);
@@ -92,17 +89,7 @@ fn respond((events, next): AuditPage) -> Result<Response, AppError> {
 
 /// The query's filters and page; the scope is the route's to set.
 fn filters(query: &Query, org_filter: bool) -> Result<AuditQuery, AppError> {
-    let limit = query.integer("limit")?.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::validation(
-            FieldError::new(
-                "limit_range",
-                &["query", "limit"],
-                format!("Input should be between 1 and {MAX_PAGE}"),
-            )
-            .with_ctx(json!({ "ge": 1, "le": MAX_PAGE })),
-        ));
-    }
+    let limit = query.page_limit()?;
     let after = match query.get("cursor") {
         None => None,
         Some(raw) => Some(AuditCursor::decode(&raw).ok_or_else(|| AppError::BadRequest("Invalid cursor".into()))?),

@@ -16,6 +16,10 @@ use lambda_http::request::RequestContext;
 use lambda_http::RequestExt;
 use serde_json::{json, Map, Value};
 
+/// A listing's page size when the query gives none, and the most it may ask for.
+const DEFAULT_PAGE: i64 = 100;
+const MAX_PAGE: i64 = 1000;
+
 /// The body, up to the 64 KiB limit the router sets (`DefaultBodyLimit`); over it, the 413.
 async fn body_bytes(req: Request, state: &App) -> Result<Bytes, AppError> {
     Bytes::from_request(req, state).await.map_err(|rejection| {
@@ -343,6 +347,22 @@ impl Query {
     /// An optional integer parameter.
     pub fn integer(&self, name: &str) -> Result<Option<i64>, AppError> {
         self.get(name).map(|raw| integer(&raw, "query", name)).transpose()
+    }
+
+    /// A listing's `limit`: 100 when absent, and 1 to 1000.
+    pub fn page_limit(&self) -> Result<i64, AppError> {
+        let limit = self.integer("limit")?.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::validation(
+                FieldError::new(
+                    "limit_range",
+                    &["query", "limit"],
+                    format!("Input should be between 1 and {MAX_PAGE}"),
+                )
+                .with_ctx(json!({ "ge": 1, "le": MAX_PAGE })),
+            ));
+        }
+        Ok(limit)
     }
 }
 

@@ -13,9 +13,6 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
-const DEFAULT_PAGE: i64 = 100;
-const MAX_PAGE: i64 = 1000;
-
 /// Every route of the function, once: the router, the OpenAPI document and the deployment
 /// tests read this table.
 pub fn routes() -> Vec<Route> {
@@ -128,17 +125,7 @@ fn view(user: &User) -> Response {
 }
 
 async fn list(State(app): State<App>, caller: Caller, query: Query) -> Result<Response, AppError> {
-    let limit = query.integer("limit")?.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(AppError::validation(
-            FieldError::new(
-                "limit_range",
-                &["query", "limit"],
-                format!("Input should be between 1 and {MAX_PAGE}"),
-            )
-            .with_ctx(json!({ "ge": 1, "le": MAX_PAGE })),
-        ));
-    }
+    let limit = query.page_limit()?;
     let after = match query.get("cursor") {
         None => None,
         Some(raw) => Some(UserCursor::decode(&raw).ok_or_else(|| AppError::BadRequest("Invalid cursor".into()))?),

@@ -3,7 +3,7 @@
 
 use super::credentials::pointer_attribute;
 use super::items::{mail_item, n, refresh_item, session_item, token_item};
-use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
+use super::keys::{self, s, PARTITION_KEY};
 use super::write::write;
 use super::{failed_conditions, transaction_error, Store};
 use crate::audit::AuditRecord;
@@ -114,14 +114,7 @@ impl AccountStore for Store {
         now_epoch: i64,
         events: &[AuditRecord],
     ) -> StoreResult<EmailChangeOutcome> {
-        let delete_token = self
-            .delete_of(keys::one_time_token(&token.hash))
-            .condition_expression("attribute_exists(#pk) AND #ttl > :now")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":now", n(now_epoch))
-            .build()
-            .expect("delete has its required fields");
+        let delete_token = self.consume_token(token, now_epoch);
         // Earlier reset and verification tokens went to the old address: they end too.
         let move_user = self
             .update_of(keys::user(token.user_id))
@@ -147,12 +140,7 @@ impl AccountStore for Store {
             .expect("delete has its required fields");
         let mut guard = keys::email_guard(new_email);
         guard.insert("user_id".into(), n(token.user_id));
-        let writes = vec![
-            write(delete_token),
-            write(move_user),
-            write(release_old),
-            self.put_new(guard),
-        ];
+        let writes = vec![delete_token, write(move_user), write(release_old), self.put_new(guard)];
         let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {
             None if result.is_ok() => Ok(EmailChangeOutcome::Changed),

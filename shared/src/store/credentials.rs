@@ -213,6 +213,20 @@ impl CredentialStore for Store {
 }
 
 impl Store {
+    /// The token's deletion, provided it is unexpired and not used yet: the write that makes a
+    /// one-time token's use happen once.
+    pub(super) fn consume_token(&self, token: &OneTimeToken, now_epoch: i64) -> TransactWriteItem {
+        super::write::write(
+            self.delete_of(keys::one_time_token(&token.hash))
+                .condition_expression("attribute_exists(#pk) AND #ttl > :now")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                .expression_attribute_values(":now", n(now_epoch))
+                .build()
+                .expect("delete has its required fields"),
+        )
+    }
+
     /// Deletes the token and applies `user_update` in one transaction, provided the token is
     /// unexpired and still the user's live one. Of any number of parallel calls, one wins.
     async fn consume(
@@ -223,15 +237,8 @@ impl Store {
         extra: Vec<TransactWriteItem>,
         events: &[AuditRecord],
     ) -> StoreResult<bool> {
-        let delete_token = self
-            .delete_of(keys::one_time_token(&token.hash))
-            .condition_expression("attribute_exists(#pk) AND #ttl > :now")
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-            .expression_attribute_values(":now", n(now_epoch))
-            .build()
-            .expect("delete has its required fields");
-        let mut writes = vec![super::write::write(delete_token), super::write::write(user_update)];
+        let delete_token = self.consume_token(token, now_epoch);
+        let mut writes = vec![delete_token, super::write::write(user_update)];
         writes.extend(extra);
         let result = self.transact_audited(writes, events).await;
         match failed_conditions(&result) {

@@ -1,7 +1,7 @@
 //! Self-service: change the password, change the email address, close the account, against
 //! DynamoDB Local with an injectable clock.
 
-use crate::support::{AuditCapture, Call, Reply, TestApp, PASSWORD};
+use crate::support::{pair, AuditCapture, Call, Pair, Reply, TestApp, PASSWORD};
 use chrono::Duration;
 use lambda_http::http::Method;
 use serde_json::{json, Value};
@@ -19,19 +19,6 @@ const REFRESH: &str = "/api/v1/auth/refresh";
 const NEW_PASSWORD: &str = "NewSecret5678!";
 const LOCKED: &str = "Account temporarily locked due to too many failed login attempts. Please try again later.";
 const CONFIRM_SUBJECT: &str = "Confirm your new email address";
-
-struct Pair {
-    access: String,
-    refresh: String,
-}
-
-fn pair(reply: &Reply) -> Pair {
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    Pair {
-        access: reply.body["access_token"].as_str().unwrap().to_string(),
-        refresh: reply.body["refresh_token"].as_str().unwrap().to_string(),
-    }
-}
 
 async fn sign_in(t: &TestApp, email: &str, password: &str) -> Pair {
     pair(&t.login(email, password).await)

@@ -1,7 +1,7 @@
 //! Sessions: refresh-token rotation, grace-window reuse, reuse detection, cookies, and the
 //! session routes, against DynamoDB Local with an injectable clock.
 
-use crate::support::{AuditCapture, Call, Reply, TestApp, PASSWORD};
+use crate::support::{pair, AuditCapture, Call, Pair, Reply, TestApp, PASSWORD};
 use chrono::Duration;
 use lambda_http::http::Method;
 use lambda_http::Body;
@@ -11,19 +11,6 @@ use shared::model::Role;
 const REFRESH: &str = "/api/v1/auth/refresh";
 const ME: &str = "/api/v1/auth/me";
 const SESSIONS: &str = "/api/v1/auth/sessions";
-
-struct Pair {
-    access: String,
-    refresh: String,
-}
-
-fn pair(reply: &Reply) -> Pair {
-    assert_eq!(reply.status, 200, "{:?}", reply.body);
-    Pair {
-        access: reply.body["access_token"].as_str().unwrap().to_string(),
-        refresh: reply.body["refresh_token"].as_str().unwrap().to_string(),
-    }
-}
 
 fn set_cookies(reply: &Reply) -> Vec<String> {
     reply

@@ -333,6 +333,20 @@ impl TestApp {
     }
 }
 
+/// The tokens of a 200 that answers a login or a refresh.
+pub struct Pair {
+    pub access: String,
+    pub refresh: String,
+}
+
+pub fn pair(reply: &Reply) -> Pair {
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    Pair {
+        access: reply.body["access_token"].as_str().unwrap().to_string(),
+        refresh: reply.body["refresh_token"].as_str().unwrap().to_string(),
+    }
+}
+
 /// Collects the audit events emitted on this test's thread (tests run on a current-thread
 /// runtime, so that is every event of the test). One global subscriber writes each event into
 /// the buffer of the thread that emitted it: scoped subscribers would race over tracing's
