@@ -2,7 +2,7 @@
 //! on in the same transaction) and the two halves of an email change.
 
 use super::credentials::pointer_attribute;
-use super::items::{mail_item, n, refresh_item, session_item, token_item};
+use super::items::{mail_item, n, refresh_item, session_item};
 use super::keys::{self, s, PARTITION_KEY};
 use super::write::write;
 use super::{failed_conditions, transaction_error, Store};
@@ -60,27 +60,7 @@ impl AccountStore for Store {
         notice: &QueuedMail,
         events: &[AuditRecord],
     ) -> StoreResult<bool> {
-        let point_user = self
-            .update_of(keys::user(token.user_id))
-            .update_expression("SET #pointer = :hash")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pointer", pointer_attribute(Purpose::EmailChange))
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":hash", s(&token.hash))
-            .build()
-            .expect("update has its required fields");
-        let writes = vec![
-            self.put(token_item(token)?),
-            write(point_user),
-            self.put(mail_item(confirmation)?),
-            self.put(mail_item(notice)?),
-        ];
-        let result = self.transact_audited(writes, events).await;
-        match failed_conditions(&result) {
-            None if result.is_ok() => Ok(true),
-            Some(_) => Ok(false),
-            None => Err(transaction_error(result)),
-        }
+        self.issue(token, &[confirmation, notice], events).await
     }
 
     /// Four items like `issue_email_change`'s: both messages and two checks of keys that never
@@ -91,16 +71,7 @@ impl AccountStore for Store {
         second: &QueuedMail,
         events: &[AuditRecord],
     ) -> StoreResult<()> {
-        let writes = vec![
-            self.put(mail_item(first)?),
-            self.put(mail_item(second)?),
-            self.absent(keys::user(0)),
-            self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
-        ];
-        self.transact_audited(writes, events)
-            .await
-            .map_err(|e| transaction_error(Err(e)))?;
-        Ok(())
+        self.queue_like_an_issue(&[first, second], events).await
     }
 
     /// One transaction: the token deleted (unexpired), the user moved (while the token is its

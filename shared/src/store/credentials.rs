@@ -29,41 +29,14 @@ impl CredentialStore for Store {
         message: &QueuedMail,
         events: &[AuditRecord],
     ) -> StoreResult<bool> {
-        let point_user = self
-            .update_of(keys::user(token.user_id))
-            .update_expression("SET #pointer = :hash")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pointer", pointer_attribute(token.purpose))
-            .expression_attribute_names("#pk", PARTITION_KEY)
-            .expression_attribute_values(":hash", s(&token.hash))
-            .build()
-            .expect("update has its required fields");
-        let writes = vec![
-            self.put(token_item(token)?),
-            super::write::write(point_user),
-            self.put(mail_item(message)?),
-        ];
-        let result = self.transact_audited(writes, events).await;
-        match failed_conditions(&result) {
-            None if result.is_ok() => Ok(true),
-            Some(_) => Ok(false),
-            None => Err(transaction_error(result)),
-        }
+        self.issue(token, &[message], events).await
     }
 
     /// A transaction shaped like `issue_token`'s (three items: the message and two checks of keys
     /// that never exist), so a reset request for an unknown address costs about what one for a
     /// real account does.
     async fn queue_mail_like_a_token(&self, message: &QueuedMail, events: &[AuditRecord]) -> StoreResult<()> {
-        let writes = vec![
-            self.put(mail_item(message)?),
-            self.absent(keys::user(0)),
-            self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
-        ];
-        self.transact_audited(writes, events)
-            .await
-            .map_err(|e| transaction_error(Err(e)))?;
-        Ok(())
+        self.queue_like_an_issue(&[message], events).await
     }
 
     async fn one_time_token(&self, hash: &str) -> StoreResult<Option<OneTimeToken>> {
@@ -213,6 +186,56 @@ impl CredentialStore for Store {
 }
 
 impl Store {
+    /// One transaction: the token, the user's pointer to it (voiding the previous one of that
+    /// purpose), and the messages. `false` if the user is gone.
+    pub(super) async fn issue(
+        &self,
+        token: &OneTimeToken,
+        messages: &[&QueuedMail],
+        events: &[AuditRecord],
+    ) -> StoreResult<bool> {
+        let point_user = self
+            .update_of(keys::user(token.user_id))
+            .update_expression("SET #pointer = :hash")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pointer", pointer_attribute(token.purpose))
+            .expression_attribute_names("#pk", PARTITION_KEY)
+            .expression_attribute_values(":hash", s(&token.hash))
+            .build()
+            .expect("update has its required fields");
+        let mut writes = vec![self.put(token_item(token)?), super::write::write(point_user)];
+        for message in messages {
+            writes.push(self.put(mail_item(message)?));
+        }
+        let result = self.transact_audited(writes, events).await;
+        match failed_conditions(&result) {
+            None if result.is_ok() => Ok(true),
+            Some(_) => Ok(false),
+            None => Err(transaction_error(result)),
+        }
+    }
+
+    /// A transaction shaped like `issue`'s with as many messages (the messages and two checks of
+    /// keys that never exist), so a request for an address without an account costs about what
+    /// one for a real account does.
+    pub(super) async fn queue_like_an_issue(
+        &self,
+        messages: &[&QueuedMail],
+        events: &[AuditRecord],
+    ) -> StoreResult<()> {
+        let mut writes = vec![
+            self.absent(keys::user(0)),
+            self.absent(keys::one_time_token(&crate::domain::one_time::random_secret())),
+        ];
+        for message in messages {
+            writes.push(self.put(mail_item(message)?));
+        }
+        self.transact_audited(writes, events)
+            .await
+            .map_err(|e| transaction_error(Err(e)))?;
+        Ok(())
+    }
+
     /// The token's deletion, provided it is unexpired and not used yet: the write that makes a
     /// one-time token's use happen once.
     pub(super) fn consume_token(&self, token: &OneTimeToken, now_epoch: i64) -> TransactWriteItem {
