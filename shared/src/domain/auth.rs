@@ -55,12 +55,12 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
         return Err(AppError::InvalidCredentials);
     };
     let user = user.expect("a matching password implies a user");
-    // With a second factor, the attempt keeps its slot until the second step succeeds: were a
-    // right password to clear the count, it would restart the budget of wrong codes each time.
-    if !user.mfa_enabled {
-        lockout::succeeded(app, &lockout_key, slot).await?;
-    }
     if !user.is_active {
+        // With a second factor, the attempt keeps its slot until the second step succeeds: were
+        // a right password to clear the count, it would restart the budget of wrong codes.
+        if !user.mfa_enabled {
+            lockout::succeeded(app, &lockout_key, slot).await?;
+        }
         let event = AuditEvent::new("auth.login_disabled")
             .actor_email(&user.email)
             .actor_id(user.id)
@@ -82,8 +82,10 @@ pub async fn login(app: &App, username: &str, password: SecretString, origin: &O
     if upgraded.is_some() {
         event = event.detail("password hash upgraded to the current parameters");
     }
-    // The session is written together with `last_login` (and the upgraded hash) and the event.
-    sessions::start_login(app, user, origin, upgraded, event.at(now)).await
+    // The session is written together with `last_login` (and the upgraded hash), the freed
+    // lockout slot and the event.
+    let freed = slot.freed_on(&lockout_key);
+    sessions::start_login(app, user, origin, upgraded, freed, event.at(now)).await
 }
 
 /// Resolves an access token to a live, active user in a live session; every failure is the

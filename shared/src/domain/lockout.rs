@@ -10,7 +10,7 @@
 
 use crate::audit::AuditEvent;
 use crate::domain::password;
-use crate::domain::ports::Reservation;
+use crate::domain::ports::{FreedSlot, Reservation};
 use crate::error::AppError;
 use crate::model::User;
 use crate::App;
@@ -31,6 +31,15 @@ impl Slot {
     /// This failure is the one that locks the subject.
     pub fn locks(self, app: &App) -> bool {
         self.0 == app.settings.lockout_attempts
+    }
+
+    /// A success's slot on `subject`'s counter, for the write that completes the login to free
+    /// it (as `succeeded` does).
+    pub fn freed_on(self, subject: &str) -> FreedSlot<'_> {
+        FreedSlot {
+            lockout: subject,
+            slot: self.0,
+        }
     }
 }
 

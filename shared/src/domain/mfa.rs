@@ -467,14 +467,14 @@ pub async fn verify(app: &App, mfa_token: &str, answer: Answer, origin: &Origin)
             return Err(AppError::SecondFactorRejected(INVALID_CODE.into()));
         }
     }
-    lockout::succeeded(app, &user.email, slot).await?;
     let event = AuditEvent::new("auth.login_success")
         .actor_email(&user.email)
         .actor_id(user.id)
         .subject(user.id)
         .detail("with the second factor")
         .at(now);
-    sessions::start_with_second_factor(app, user, origin, event).await
+    let email = user.email.clone();
+    sessions::start_with_second_factor(app, user, origin, slot.freed_on(&email), event).await
 }
 
 #[cfg(test)]

@@ -71,12 +71,14 @@ pub trait UserStore {
     fn first_admin_claimed(&self) -> bool;
     /// Writes the user and keeps its email unique (and, when `claim_first_admin`, makes it the
     /// one first admin); `verification` is the email-verification token and the queued mail
-    /// carrying it, written with the user.
+    /// carrying it, and `session` the user's first session and refresh record, written with the
+    /// user.
     async fn create_user(
         &self,
         user: &User,
         claim_first_admin: bool,
         verification: Option<(&OneTimeToken, &QueuedMail)>,
+        session: Option<(&Session, &RefreshRecord)>,
         events: &[AuditRecord],
     ) -> StoreResult<CreateUserOutcome>;
     async fn user(&self, id: i64) -> StoreResult<Option<User>>;
@@ -240,17 +242,26 @@ pub struct Rehash<'a> {
     pub to: &'a str,
 }
 
+/// A successful attempt's slot on a lockout counter, freed by the write that completes the login.
+#[derive(Debug, Clone, Copy)]
+pub struct FreedSlot<'a> {
+    pub lockout: &'a str,
+    pub slot: i64,
+}
+
 #[async_trait]
 pub trait SessionStore {
     /// The session and its first refresh token, and, for a login, the user's `last_login` and,
     /// when given, the password hash upgraded to the current parameters (applied only while
-    /// the stored hash is still `rehash.from`: a password changed meanwhile stays).
+    /// the stored hash is still `rehash.from`: a password changed meanwhile stays) and the
+    /// lockout counter of the attempt (freed as `clear_failures` frees it).
     async fn create_session(
         &self,
         session: &Session,
         first: &RefreshRecord,
         last_login: Option<&str>,
         rehash: Option<Rehash<'_>>,
+        freed: Option<FreedSlot<'_>>,
         events: &[AuditRecord],
     ) -> StoreResult<()>;
     async fn refresh_record(&self, hash: &str) -> StoreResult<Option<RefreshRecord>>;

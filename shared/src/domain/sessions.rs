@@ -10,7 +10,7 @@ use crate::audit::{AuditEvent, AuditRecord};
 use crate::clock::format_timestamp;
 use crate::domain::keys;
 use crate::domain::one_time;
-use crate::domain::ports::Rehash;
+use crate::domain::ports::{FreedSlot, Rehash};
 use crate::error::AppError;
 use crate::model::{AccessClaims, Origin, RefreshRecord, Session, SessionView, TokenPair, User, AMR_OTP, AMR_PASSWORD};
 use crate::App;
@@ -67,48 +67,54 @@ pub fn advance(app: &App, session: &Session, at: DateTime<Utc>) -> (Session, Ref
     (next, record)
 }
 
-/// Starts a session for `user` (who just set a password) and returns its first pair.
-pub async fn start(app: &App, user: User, source: &str, origin: &Origin) -> Result<TokenPair, AppError> {
-    begin(app, user, source, origin, None, &[AMR_PASSWORD], &[]).await
-}
-
 /// Starts the session of a password login: `last_login`, the password hash when
-/// `upgraded_hash` replaces one made with older parameters, and the login's `event` are
-/// written with it.
+/// `upgraded_hash` replaces one made with older parameters, the attempt's lockout slot (`freed`)
+/// and the login's `event` are written with it.
 pub async fn start_login(
     app: &App,
     user: User,
     origin: &Origin,
     upgraded_hash: Option<String>,
+    freed: FreedSlot<'_>,
     event: AuditRecord,
 ) -> Result<TokenPair, AppError> {
-    begin(app, user, "password", origin, upgraded_hash, &[AMR_PASSWORD], &[event]).await
+    let writes = LoginWrites {
+        upgraded_hash,
+        freed: Some(freed),
+    };
+    begin(app, user, "password", origin, writes, &[AMR_PASSWORD], &[event]).await
 }
 
 /// Starts the session of a login completed with the second factor (`amr` `["pwd", "otp"]`),
-/// written with the login's `event`.
+/// written with the attempt's lockout slot (`freed`) and the login's `event`.
 pub async fn start_with_second_factor(
     app: &App,
     user: User,
     origin: &Origin,
+    freed: FreedSlot<'_>,
     event: AuditRecord,
 ) -> Result<TokenPair, AppError> {
-    begin(app, user, "password", origin, None, &[AMR_PASSWORD, AMR_OTP], &[event]).await
+    let writes = LoginWrites {
+        upgraded_hash: None,
+        freed: Some(freed),
+    };
+    let amr = &[AMR_PASSWORD, AMR_OTP];
+    begin(app, user, "password", origin, writes, amr, &[event]).await
 }
 
-async fn begin(
+/// A new session of `user_id`, started at `now` by `source` with the methods `amr`, and its
+/// first refresh record (neither stored yet).
+pub fn open(
     app: &App,
-    user: User,
+    user_id: i64,
     source: &str,
     origin: &Origin,
-    upgraded_hash: Option<String>,
     amr: &[&str],
-    events: &[AuditRecord],
-) -> Result<TokenPair, AppError> {
-    let now = app.clock.now();
+    now: DateTime<Utc>,
+) -> (Session, RefreshRecord) {
     let session = Session {
         id: uuid::Uuid::new_v4().to_string(),
-        user_id: user.id,
+        user_id,
         source: source.to_string(),
         user_agent: origin.user_agent.as_ref().map(|ua| ua.chars().take(512).collect()),
         ip: origin.ip.clone(),
@@ -122,19 +128,34 @@ async fn begin(
         amr: amr.iter().map(|method| method.to_string()).collect(),
         auth_time: Some(now.timestamp()),
     };
+    let first = record_of(app, &session);
+    (session, first)
+}
+
+/// What a login writes with its session besides `last_login`.
+struct LoginWrites<'a> {
+    upgraded_hash: Option<String>,
+    freed: Option<FreedSlot<'a>>,
+}
+
+async fn begin(
+    app: &App,
+    user: User,
+    source: &str,
+    origin: &Origin,
+    login: LoginWrites<'_>,
+    amr: &[&str],
+    events: &[AuditRecord],
+) -> Result<TokenPair, AppError> {
+    let now = app.clock.now();
+    let (session, first) = open(app, user.id, source, origin, amr, now);
     let last_login = (source == "password").then(|| format_timestamp(now));
-    let rehash = upgraded_hash.as_deref().map(|to| Rehash {
+    let rehash = login.upgraded_hash.as_deref().map(|to| Rehash {
         from: &user.hashed_password,
         to,
     });
     app.store
-        .create_session(
-            &session,
-            &record_of(app, &session),
-            last_login.as_deref(),
-            rehash,
-            events,
-        )
+        .create_session(&session, &first, last_login.as_deref(), rehash, login.freed, events)
         .await?;
     Ok(pair(app, user, &session, now).await)
 }

@@ -5,9 +5,9 @@ use crate::clock::format_timestamp;
 use crate::domain::password;
 use crate::domain::ports::CreateUserOutcome;
 use crate::domain::store_error::StoreError;
-use crate::domain::{invites, mail, recovery};
+use crate::domain::{invites, mail, recovery, sessions};
 use crate::error::AppError;
-use crate::model::{AutoAccept, FullName, Registration, Role, User};
+use crate::model::{AutoAccept, FullName, Origin, Registration, Role, TokenPair, User, AMR_PASSWORD};
 use crate::App;
 
 /// Creates a user; the first user ever becomes `admin`. With `send_verification`, an
@@ -19,20 +19,24 @@ pub async fn create_user(
     send_verification: bool,
     event: AuditEvent,
 ) -> Result<User, AppError> {
-    create_user_with(app, registration, send_verification, false, event).await
+    let (user, _) = create_user_with(app, registration, send_verification, false, None, event).await?;
+    Ok(user)
 }
 
-/// As `create_user`; `verified` when the address is already proven (an invite token to it).
+/// As `create_user`; `verified` when the address is already proven (an invite token to it);
+/// with `signs_in`, the new user's first session too (its origin), in the same transaction.
+///
+/// A taken email is refused by the email guard's condition in that transaction, not by a read
+/// before it: one round trip fewer for every registration, for an id left unused and a hash
+/// computed in vain by each refused one.
 async fn create_user_with(
     app: &App,
     registration: Registration,
     send_verification: bool,
     verified: bool,
+    signs_in: Option<&Origin>,
     event: AuditEvent,
-) -> Result<User, AppError> {
-    if app.store.email_taken(registration.email.as_str()).await? {
-        return Err(AppError::EmailTaken);
-    }
+) -> Result<(User, Option<TokenPair>), AppError> {
     let hashed_password = password::hash(&registration.password).await;
     let id = app.store.next_id("user").await?;
     let claim_first_admin = !app.store.first_admin_claimed();
@@ -57,21 +61,30 @@ async fn create_user_with(
         mfa_enabled: false,
     };
     let pending = verification.as_ref().map(|(token, message)| (token, message));
+    let session = signs_in.map(|origin| sessions::open(app, id, "registration", origin, &[AMR_PASSWORD], now));
+    let first_session = session.as_ref().map(|(session, first)| (session, first));
     let events = [event.target("user", id).subject(id).at(now)];
     let mut outcome = app
         .store
-        .create_user(&user, claim_first_admin, pending, &events)
+        .create_user(&user, claim_first_admin, pending, first_session, &events)
         .await?;
     if let CreateUserOutcome::FirstAdminAlreadyClaimed = outcome {
         user.role = Role::User;
-        outcome = app.store.create_user(&user, false, pending, &events).await?;
+        outcome = app
+            .store
+            .create_user(&user, false, pending, first_session, &events)
+            .await?;
     }
     match outcome {
         CreateUserOutcome::Created => {
             if let Some((_, queued)) = &verification {
                 mail::log_queued(queued);
             }
-            Ok(user)
+            let pair = match &session {
+                Some((session, _)) => Some(sessions::pair(app, user.clone(), session, now).await),
+                None => None,
+            };
+            Ok((user, pair))
         }
         CreateUserOutcome::EmailTaken => Err(AppError::EmailTaken),
         CreateUserOutcome::FirstAdminAlreadyClaimed => unreachable!("the retry does not claim"),
@@ -81,8 +94,14 @@ async fn create_user_with(
 /// `POST /auth/register`: public sign-up, closed by `REGISTRATION_ENABLED=false`. Pending
 /// invites for the address are accepted now with `INVITE_AUTO_ACCEPT=registration`, else once
 /// the address is verified; an `invite_token` to this address proves it, so the account starts
-/// verified and joins at once in either mode.
-pub async fn register(app: &App, registration: Registration, invite_token: Option<&str>) -> Result<User, AppError> {
+/// verified and joins at once in either mode. The account is signed in: its first session is
+/// written with it.
+pub async fn register(
+    app: &App,
+    registration: Registration,
+    invite_token: Option<&str>,
+    origin: &Origin,
+) -> Result<(User, TokenPair), AppError> {
     if !app.settings.registration_enabled {
         return Err(AppError::Forbidden("Registration is closed".into()));
     }
@@ -91,7 +110,8 @@ pub async fn register(app: &App, registration: Registration, invite_token: Optio
     }
     let proven = invite_token.is_some();
     let event = AuditEvent::new("auth.user_registered").actor_email(registration.email.as_str());
-    let user = create_user_with(app, registration, !proven, proven, event).await?;
+    let (user, pair) = create_user_with(app, registration, !proven, proven, Some(origin), event).await?;
+    let pair = pair.expect("a registration signs in");
     if proven || app.settings.invite_auto_accept == AutoAccept::Registration {
         // The account (user, email guard, verification token and mail) is one transaction and
         // is done. Should DynamoDB fail while its pending invites are accepted, each invite is
@@ -112,5 +132,5 @@ pub async fn register(app: &App, registration: Registration, invite_token: Optio
             }
         }
     }
-    Ok(user)
+    Ok((user, pair))
 }

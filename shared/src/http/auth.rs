@@ -13,7 +13,6 @@ use crate::domain::limits;
 use crate::domain::mfa;
 use crate::domain::recovery::{self, Resend};
 use crate::domain::sessions;
-use crate::domain::store_error::StoreError;
 use crate::domain::users;
 use crate::error::{AppError, FieldError};
 use crate::model::{
@@ -366,18 +365,9 @@ async fn register(
     origin: Origin,
     Json(body): Json<SignUp>,
 ) -> Result<Response, AppError> {
-    let user = users::register(&app, body.registration, body.invite_token.as_deref()).await?;
+    let (user, pair) = users::register(&app, body.registration, body.invite_token.as_deref(), &origin).await?;
     let mut response = json_response(StatusCode::OK, &UserView::from(&user));
-    // The account exists once `register` returns: a DynamoDB fault while starting its session
-    // answers 200 without cookies (the client logs in), not a 503 whose retry would meet
-    // "Email already registered".
-    match sessions::start(&app, user, "registration", &origin).await {
-        Ok(pair) => cookies::set_session(&app, &mut response, &pair),
-        Err(AppError::Internal(StoreError::Unavailable { operation, class })) => {
-            tracing::warn!(operation, error_class = class.as_str(), "registered without a session");
-        }
-        Err(other) => return Err(other),
-    }
+    cookies::set_session(&app, &mut response, &pair);
     Ok(response)
 }
 

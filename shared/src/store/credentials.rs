@@ -5,9 +5,10 @@ use super::items::{from_item, mail_item, n, number, token_item};
 use super::keys::{self, s, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, sdk_error, transaction_error, Store};
 use crate::audit::AuditRecord;
-use crate::domain::ports::{CredentialStore, FailureCount, Reservation, StoreResult};
+use crate::domain::ports::{CredentialStore, FailureCount, FreedSlot, Reservation, StoreResult};
 use crate::model::{OneTimeToken, Purpose, QueuedMail};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::builders::DeleteBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 /// The user attribute that names the one live token of a purpose.
@@ -18,6 +19,9 @@ pub(super) fn pointer_attribute(purpose: Purpose) -> &'static str {
         Purpose::EmailChange => "email_change_token_hash",
     }
 }
+
+/// A lockout counter whose last reserved slot is `:slot`: no attempt was reserved after it.
+const HOLDS_LAST_SLOT: &str = "failures = :slot";
 
 #[async_trait]
 impl CredentialStore for Store {
@@ -155,7 +159,7 @@ impl CredentialStore for Store {
             .delete_item()
             .table_name(&self.table)
             .set_key(Some(keys::lockout(lockout)))
-            .condition_expression("failures = :slot")
+            .condition_expression(HOLDS_LAST_SLOT)
             .expression_attribute_values(":slot", n(slot))
             .send()
             .await;
@@ -186,6 +190,14 @@ impl CredentialStore for Store {
 }
 
 impl Store {
+    /// A transaction's delete of a lockout counter, only while `freed.slot` is its last
+    /// reserved slot (as `clear_failures`).
+    pub(super) fn freeing(&self, freed: FreedSlot<'_>) -> DeleteBuilder {
+        self.delete_of(keys::lockout(freed.lockout))
+            .condition_expression(HOLDS_LAST_SLOT)
+            .expression_attribute_values(":slot", n(freed.slot))
+    }
+
     /// One transaction: the token, the user's pointer to it (voiding the previous one of that
     /// purpose), and the messages. `false` if the user is gone.
     pub(super) async fn issue(

@@ -5,7 +5,7 @@ use super::items::{self, from_item, n, refresh_item, session_from_item, session_
 use super::keys::{self, s, Item, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{failed_conditions, transaction_error, write::write, Store};
 use crate::audit::AuditRecord;
-use crate::domain::ports::{Rehash, SessionStore, StoreResult};
+use crate::domain::ports::{FreedSlot, Rehash, SessionStore, StoreResult};
 use crate::model::{RefreshRecord, Session, User};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -18,9 +18,14 @@ impl SessionStore for Store {
         first: &RefreshRecord,
         last_login: Option<&str>,
         rehash: Option<Rehash<'_>>,
+        freed: Option<FreedSlot<'_>>,
         events: &[AuditRecord],
     ) -> StoreResult<()> {
-        let writes = |rehash: Option<Rehash<'_>>| -> StoreResult<Vec<_>> {
+        let (mut rehash, mut freed) = (rehash, freed);
+        // Item positions: the session, its refresh token, the user's update, the lockout counter.
+        let user_at = 2;
+        let freed_at = user_at + usize::from(last_login.is_some());
+        let writes = |rehash: Option<Rehash<'_>>, freed: Option<FreedSlot<'_>>| -> StoreResult<Vec<_>> {
             let mut writes = vec![self.put(session_item(session)?), self.put(refresh_item(first)?)];
             if let Some(at) = last_login {
                 let mut update = self
@@ -38,15 +43,31 @@ impl SessionStore for Store {
                 }
                 writes.push(write(update.build().expect("update has its fields")));
             }
+            if let Some(freed) = freed {
+                writes.push(write(self.freeing(freed).build().expect("delete has its key")));
+            }
             Ok(writes)
         };
-        let mut result = self.transact_audited(writes(rehash)?, events).await;
-        if rehash.is_some() && failed_conditions(&result).is_some() {
-            // The password changed since it was checked: the new one stays, the login goes on.
-            result = self.transact_audited(writes(None)?, events).await;
+        loop {
+            let result = self.transact_audited(writes(rehash, freed)?, events).await;
+            let failed = failed_conditions(&result).unwrap_or_default();
+            let failed_at = |position: usize| failed.get(position).copied().unwrap_or(false);
+            // Conditions that only decide whether a side write happens; the login goes on
+            // without it: a password changed since it was checked stays, and a counter that
+            // attempts reserved after this one stays counting.
+            let stale_rehash = rehash.is_some() && failed_at(user_at);
+            let counter_moved_on = freed.is_some() && failed_at(freed_at);
+            if !stale_rehash && !counter_moved_on {
+                result.map_err(|e| transaction_error(Err(e)))?;
+                return Ok(());
+            }
+            if stale_rehash {
+                rehash = None;
+            }
+            if counter_moved_on {
+                freed = None;
+            }
         }
-        result.map_err(|e| transaction_error(Err(e)))?;
-        Ok(())
     }
 
     async fn refresh_record(&self, hash: &str) -> StoreResult<Option<RefreshRecord>> {

@@ -1,11 +1,11 @@
 //! Users, the email guard that keeps emails unique, and the first-admin marker.
 
-use super::items::{mail_item, n, number, token_item, user_from_item, user_item};
+use super::items::{mail_item, n, number, refresh_item, session_item, token_item, user_from_item, user_item};
 use super::keys::{self, s, PARTITION_KEY};
 use super::{failed_conditions, sdk_error, transaction_error, write::write, Store};
 use crate::audit::AuditRecord;
 use crate::domain::ports::{CreateUserOutcome, StoreResult, UserCursor, UserStore};
-use crate::model::{OneTimeToken, QueuedMail, Role, User};
+use crate::model::{OneTimeToken, QueuedMail, RefreshRecord, Role, Session, User};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::sync::atomic::Ordering;
@@ -17,12 +17,13 @@ impl UserStore for Store {
     }
 
     /// One transaction: the user and its email guard, both new (and the first-admin marker,
-    /// new, when claimed), with the verification token and its message.
+    /// new, when claimed), with the verification token and its message, and the first session.
     async fn create_user(
         &self,
         user: &User,
         claim_first_admin: bool,
         verification: Option<(&OneTimeToken, &QueuedMail)>,
+        session: Option<(&Session, &RefreshRecord)>,
         events: &[AuditRecord],
     ) -> StoreResult<CreateUserOutcome> {
         let mut guard = keys::email_guard(&user.email);
@@ -36,6 +37,10 @@ impl UserStore for Store {
         if let Some((token, message)) = verification {
             writes.push(self.put(token_item(token)?));
             writes.push(self.put(mail_item(message)?));
+        }
+        if let Some((session, first)) = session {
+            writes.push(self.put(session_item(session)?));
+            writes.push(self.put(refresh_item(first)?));
         }
         let result = self.transact_audited(writes, events).await;
         if result.is_ok() {

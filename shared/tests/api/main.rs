@@ -16,6 +16,7 @@ mod mail;
 mod mfa;
 mod openapi;
 mod orgs_api;
+mod round_trips;
 mod secrets_manager;
 mod self_service;
 mod sessions_api;

@@ -482,14 +482,19 @@ impl TestApp {
             email_change_token_hash: None,
             mfa_enabled: false,
         };
+        let now = shared::Clock::now(&self.clock);
+        let origin = shared::model::Origin::default();
+        let amr = [shared::model::AMR_PASSWORD];
+        let (session, first) = shared::domain::sessions::open(&self.app, id, "test", &origin, &amr, now);
         assert!(matches!(
-            self.app.store.create_user(&user, false, None, &[]).await.unwrap(),
+            self.app
+                .store
+                .create_user(&user, false, None, Some((&session, &first)), &[])
+                .await
+                .unwrap(),
             shared::domain::ports::CreateUserOutcome::Created
         ));
-        let origin = shared::model::Origin::default();
-        let pair = shared::domain::sessions::start(&self.app, user, "test", &origin)
-            .await
-            .unwrap();
+        let pair = shared::domain::sessions::pair(&self.app, user, &session, now).await;
         (id, pair.access_token)
     }
 }
