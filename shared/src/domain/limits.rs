@@ -2,7 +2,12 @@
 //! `max` slots; a request passes by taking a slot whose last grant is older than the window, so
 //! no window of that length ever holds more than `max` grants, across every Lambda instance.
 //! Refused requests take nothing.
+//!
+//! A request first tries one slot picked at random, with a write conditioned on its being free:
+//! in a bucket with free slots (a client well under its limit) that is the only round trip. Only
+//! when the pick is in use does it read the bucket and claim a slot it saw free.
 
+use crate::domain::ports::SlotHolds;
 use crate::error::AppError;
 use crate::model::RateLimit;
 use crate::App;
@@ -62,6 +67,17 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
     let limit = route.limit(app);
     let window_ms = limit.window_seconds * 1000;
     let bucket = format!("{}#{}", route.name(), client_key(client));
+    let now_ms = app.clock.now().timestamp_millis();
+    let expires_at = (now_ms + window_ms) / 1000 + 1;
+    let pick = random_below(limit.max);
+    let unread = SlotHolds::NoGrantAfter(now_ms - window_ms);
+    if app
+        .store
+        .claim_rate_slot(&bucket, pick, unread, now_ms, expires_at)
+        .await?
+    {
+        return Ok(());
+    }
     // A failed claim means another request took that slot meanwhile; a few rounds settle it.
     for _ in 0..=limit.max.min(32) {
         let now_ms = app.clock.now().timestamp_millis();
@@ -73,7 +89,7 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
             .into_iter()
             .filter(|(slot, _)| *slot < limit.max)
             .collect();
-        let Some((slot, previous)) = free_slot(&taken, limit.max, now_ms - window_ms) else {
+        let Some((slot, expected)) = free_slot(&taken, limit.max, now_ms - window_ms) else {
             return Err(AppError::TooManyRequests {
                 retry_after_seconds: retry_after_seconds(&taken, window_ms, now_ms),
             });
@@ -81,7 +97,7 @@ pub async fn check(app: &App, route: Route, client: &str) -> Result<(), AppError
         let expires_at = (now_ms + window_ms) / 1000 + 1;
         if app
             .store
-            .claim_rate_slot(&bucket, slot, previous, now_ms, expires_at)
+            .claim_rate_slot(&bucket, slot, expected, now_ms, expires_at)
             .await?
         {
             return Ok(());
@@ -120,8 +136,8 @@ fn random_below(n: i64) -> i64 {
 }
 
 /// A random free slot, so parallel requests rarely race for the same one: one whose last grant
-/// is at or before `cutoff` (with that grant), or one never used (with `None`).
-fn free_slot(taken: &HashMap<i64, i64>, max: i64, cutoff: i64) -> Option<(i64, Option<i64>)> {
+/// is at or before `cutoff` (holding that grant), or one never used (holding nothing).
+fn free_slot(taken: &HashMap<i64, i64>, max: i64, cutoff: i64) -> Option<(i64, SlotHolds)> {
     let expired: Vec<(i64, i64)> = taken
         .iter()
         .filter(|(_, at)| **at <= cutoff)
@@ -134,19 +150,19 @@ fn free_slot(taken: &HashMap<i64, i64>, max: i64, cutoff: i64) -> Option<(i64, O
     }
     let pick = random_below(choices);
     if let Some(&(slot, at)) = expired.get(pick as usize) {
-        return Some((slot, Some(at)));
+        return Some((slot, SlotHolds::GrantAt(at)));
     }
     // An unused slot number: probing finds one quickly while most are free; a scan otherwise.
     (0..64)
         .map(|_| random_below(max))
         .find(|slot| !taken.contains_key(slot))
         .or_else(|| (0..max).find(|slot| !taken.contains_key(slot)))
-        .map(|slot| (slot, None))
+        .map(|slot| (slot, SlotHolds::Nothing))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{client_key, free_slot, retry_after_seconds};
+    use super::{client_key, free_slot, retry_after_seconds, SlotHolds};
     use std::collections::HashMap;
 
     #[test]
@@ -165,16 +181,16 @@ mod tests {
         assert_eq!(free_slot(&full, 5, 999), None, "every grant is inside the window");
         let (slot, previous) = free_slot(&full, 5, 1_000).unwrap();
         assert!(
-            slot < 5 && previous == Some(1_000),
+            slot < 5 && previous == SlotHolds::GrantAt(1_000),
             "an expired grant is reused with its time"
         );
         let sparse: HashMap<i64, i64> = HashMap::from([(0, 1_000)]);
         let (slot, previous) = free_slot(&sparse, 1_000_000, 0).unwrap();
-        assert!(slot != 0 && slot < 1_000_000 && previous.is_none());
+        assert!(slot != 0 && slot < 1_000_000 && previous == SlotHolds::Nothing);
         let nearly_full: HashMap<i64, i64> = (0..999).map(|s| (s, 1_000)).collect();
         assert_eq!(
             free_slot(&nearly_full, 1_000, 0),
-            Some((999, None)),
+            Some((999, SlotHolds::Nothing)),
             "the one unused slot"
         );
     }

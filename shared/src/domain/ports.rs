@@ -438,16 +438,27 @@ pub struct RateSlots {
     pub granted_ms: Vec<(i64, i64)>,
 }
 
+/// What a rate-limit slot must hold for a claim to take it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotHolds {
+    /// Nothing: the slot was never used (or storage dropped it).
+    Nothing,
+    /// The grant read before, at this instant.
+    GrantAt(i64),
+    /// Nothing, or a grant at or before this instant (out of the window): no read before.
+    NoGrantAfter(i64),
+}
+
 #[async_trait]
 pub trait RateLimitStore {
     async fn rate_slots(&self, bucket: &str) -> StoreResult<RateSlots>;
-    /// Takes `slot` for a grant at `now_ms` if it still holds what was read (`previous_ms`, or
-    /// nothing). `false` when another request took it first.
+    /// Takes `slot` for a grant at `now_ms` if it holds what `expected` says. `false` when it
+    /// does not (another request took it first, or it is in use).
     async fn claim_rate_slot(
         &self,
         bucket: &str,
         slot: i64,
-        previous_ms: Option<i64>,
+        expected: SlotHolds,
         now_ms: i64,
         expires_at: i64,
     ) -> StoreResult<bool>;

@@ -4,7 +4,7 @@
 use super::items::{n, number};
 use super::keys::{self, PARTITION_KEY, TTL_ATTRIBUTE};
 use super::{sdk_error, Store};
-use crate::domain::ports::{RateLimitStore, RateSlots, StoreResult};
+use crate::domain::ports::{RateLimitStore, RateSlots, SlotHolds, StoreResult};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -22,7 +22,7 @@ impl RateLimitStore for Store {
         &self,
         bucket: &str,
         slot: i64,
-        previous_ms: Option<i64>,
+        expected: SlotHolds,
         now_ms: i64,
         expires_at: i64,
     ) -> StoreResult<bool> {
@@ -30,13 +30,17 @@ impl RateLimitStore for Store {
         item.insert("granted_ms".into(), n(now_ms));
         item.insert(TTL_ATTRIBUTE.into(), n(expires_at));
         let mut request = self.client.put_item().table_name(&self.table).set_item(Some(item));
-        request = match previous_ms {
-            None => request
+        request = match expected {
+            SlotHolds::Nothing => request
                 .condition_expression("attribute_not_exists(#pk)")
                 .expression_attribute_names("#pk", PARTITION_KEY),
-            Some(previous) => request
+            SlotHolds::GrantAt(previous) => request
                 .condition_expression("granted_ms = :previous")
                 .expression_attribute_values(":previous", n(previous)),
+            SlotHolds::NoGrantAfter(cutoff) => request
+                .condition_expression("attribute_not_exists(#pk) OR granted_ms <= :cutoff")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":cutoff", n(cutoff)),
         };
         match request.send().await {
             Ok(_) => Ok(true),

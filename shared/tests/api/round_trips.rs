@@ -8,9 +8,19 @@ use shared::Clock;
 
 const LOCK_MS: i64 = 15 * 60_000;
 
-/// A test app whose store records the operations it sends (the bench's meter).
+/// A test app whose store records the operations it sends (the bench's meter), with limits so
+/// high that a random pick of a rate-limit slot is all but certainly free (one in a million is
+/// not), as for a client well under its limit.
 async fn metered() -> TestApp {
-    let mut t = TestApp::new().await;
+    metered_with(&[
+        ("RATE_LIMIT_LOGIN_MAX", "1000000"),
+        ("RATE_LIMIT_REGISTER_MAX", "1000000"),
+    ])
+    .await
+}
+
+async fn metered_with(settings: &[(&str, &str)]) -> TestApp {
+    let mut t = TestApp::with_env(settings).await;
     t.app.db = t.app.db.clone().with_capacity_meter();
     t.app.store = std::sync::Arc::new(t.app.db.clone());
     t
@@ -58,8 +68,7 @@ async fn a_login_frees_its_lockout_slot_in_the_transaction_that_starts_its_sessi
     assert_eq!(
         operations,
         [
-            "Query",              // the rate limiter's slots
-            "PutItem",            // one of them claimed
+            "PutItem",            // a free rate-limit slot claimed
             "TransactGetItems",   // the lockout counter and the email's account
             "UpdateItem",         // a lockout slot, before the password is checked
             "GetItem",            // the account and its hash
@@ -157,8 +166,7 @@ async fn a_registration_is_one_transaction_with_its_first_session() {
     assert_eq!(
         operations,
         [
-            "Query",              // the rate limiter's slots
-            "PutItem",            // one of them claimed
+            "PutItem",            // a free rate-limit slot claimed
             "UpdateItem",         // the user id
             "TransactWriteItems", // user, email guard, verification token and mail, session, event
             "Query",              // pending invites to the address (INVITE_AUTO_ACCEPT=registration)
@@ -180,4 +188,31 @@ async fn a_registration_is_one_transaction_with_its_first_session() {
     let jane = t.app.store.user_by_email("jane@example.com").await.unwrap().unwrap();
     let first_password = secrecy::SecretString::from(PASSWORD.to_string());
     assert!(shared::domain::password::verify(first_password, Some(jane.hashed_password)).await);
+}
+
+#[tokio::test]
+async fn a_limited_request_reads_its_bucket_only_when_the_slot_it_tried_is_in_use() {
+    let t = metered_with(&[("RATE_LIMIT_LOGIN_MAX", "1")]).await;
+    let login = || async { t.login("nobody@example.com", "wrong").await.status };
+    let before = t.app.db.operations().len();
+    assert_eq!(login().await, 401);
+    let first = t.app.db.operations()[before..].to_vec();
+    assert_eq!(first[0], "PutItem", "the one slot, free: {first:?}");
+    assert_ne!(first[1], "Query", "{first:?}");
+
+    let before = t.app.db.operations().len();
+    let refused = t.login("nobody@example.com", "wrong").await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.headers["retry-after"], "60");
+    assert_eq!(
+        t.app.db.operations()[before..],
+        ["PutItem", "Query"],
+        "the slot was in use: the bucket is read, no slot is free, nothing is written"
+    );
+
+    t.clock.advance(chrono::Duration::seconds(60));
+    let before = t.app.db.operations().len();
+    assert_eq!(login().await, 401, "the grant left the window");
+    assert_eq!(t.app.db.operations()[before], "PutItem");
+    assert_ne!(t.app.db.operations()[before + 1], "Query");
 }
