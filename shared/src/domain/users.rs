@@ -113,11 +113,11 @@ pub async fn register(
     let (user, pair) = create_user_with(app, registration, !proven, proven, Some(origin), event).await?;
     let pair = pair.expect("a registration signs in");
     if proven || app.settings.invite_auto_accept == AutoAccept::Registration {
-        // The account (user, email guard, verification token and mail) is one transaction and
-        // is done. Should DynamoDB fail while its pending invites are accepted, each invite is
-        // either accepted whole or still pending and acceptable with its token: the
-        // registration succeeded, so it answers as such (a 503 here would send the client into
-        // "Email already registered").
+        // The account (user, email guard, verification token and mail, first session) is one
+        // transaction and is done. Should DynamoDB fail while its pending invites are
+        // accepted, each invite is either accepted whole or still pending and acceptable with
+        // its token: the registration succeeded, so it answers as such (a 503 here would send
+        // the client into "Email already registered").
         if let Err(error) = invites::accept_pending_for(app, &user).await {
             match error {
                 AppError::Internal(StoreError::Unavailable { operation, class }) => {
