@@ -5,6 +5,7 @@
 //! Rotation states: `next` (published, signs nothing yet) → `current` (signs; exactly one) →
 //! `previous` (verifies the tokens it signed until `not_after`, then is dropped).
 
+use crate::domain::jwt_crypto;
 use crate::model::{KeyEntry, KeyInfo, KeySetDocument, KeyState, SigningAlgorithm};
 use base64ct::{Base64, Base64UrlUnpadded, Encoding};
 use chrono::{DateTime, Duration, Utc};
@@ -76,7 +77,9 @@ pub struct SigningKey<'a> {
 }
 
 /// A checked key set: exactly one current key, at most one next, unique kids, material that
-/// parses.
+/// parses. Its constructors install `jwt_crypto` as jsonwebtoken's provider: every key that
+/// signs or verifies comes from a set, so the provider is in place first on every path (the
+/// functions, the seed, the CLI, the bench, the tests).
 pub struct KeySet {
     document: KeySetDocument,
     keys: Vec<ParsedKey>,
@@ -253,6 +256,7 @@ impl KeySet {
     }
 
     fn checked(document: KeySetDocument, root: Vec<u8>) -> Result<Self, KeySetError> {
+        jwt_crypto::install();
         let count = |state: KeyState| document.keys.iter().filter(|k| k.state == state).count();
         if count(KeyState::Current) != 1 {
             return Err(invalid(format!(
@@ -299,6 +303,7 @@ impl KeySet {
     /// their signatures) and the root secret (so derived keys stay what they were). Its kid is
     /// derived from it, the same on every instance.
     pub fn legacy(secret: &str) -> Self {
+        jwt_crypto::install();
         let bytes = secret.as_bytes().to_vec();
         let kid = format!(
             "hs256-legacy-{}",

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod discovery;
 pub mod invites;
+pub mod jwt_crypto;
 pub mod keys;
 pub mod limits;
 pub mod lockout;
